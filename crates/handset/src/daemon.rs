@@ -1,0 +1,239 @@
+//! `handset run`: the phone daemon.
+//!
+//! Start-up order: set up the data directory (first start creates identity, passwords and the
+//! device certificate), take the daemon lock, load the configuration, bind the web/API and SIP
+//! sockets, then publish `run/endpoints.json`. On SIGINT/SIGTERM the file is removed again.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use handset_config::ConfigStore;
+use tokio::net::{TcpListener, UdpSocket};
+
+use crate::api;
+use crate::datadir::{write_private, DataDir, Identity};
+use crate::endpoints::{Endpoints, SipEndpoint};
+
+/// How far past the requested SIP port to look for a free one.
+const SIP_PORT_SEARCH: u16 = 100;
+
+/// `handset run` options.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The phone's data directory.
+    pub data_dir: DataDir,
+    /// Web UI / API listening address.
+    pub http: SocketAddr,
+    /// SIP port for account 1 (`None`: 5060 or the next free one; 0: any free port).
+    pub sip_port: Option<u16>,
+    /// Device MAC for a new data directory.
+    pub mac: Option<String>,
+    /// Model profile id.
+    pub model: Option<String>,
+}
+
+/// State shared by the daemon's tasks.
+#[derive(Debug)]
+pub struct Shared {
+    /// The data directory.
+    pub dir: DataDir,
+    /// Who the phone is.
+    pub identity: Identity,
+    /// The current configuration.
+    pub config: Mutex<ConfigStore>,
+    /// When the daemon started.
+    pub started: Instant,
+    /// Secret that client commands present.
+    pub token: String,
+    /// The published endpoints.
+    pub endpoints: Endpoints,
+}
+
+/// Runs the daemon until SIGINT or SIGTERM.
+pub async fn run(options: RunOptions) -> Result<()> {
+    let dir = options.data_dir.clone();
+    let (identity, new_passwords) =
+        dir.initialize(options.mac.as_deref(), options.model.as_deref())?;
+    let profile = identity.profile();
+    if let Some(passwords) = new_passwords {
+        println!(
+            "handset: new phone in {} (device {}, model {})",
+            dir.root().display(),
+            identity.mac_colons(),
+            profile.name
+        );
+        println!("  admin password: {}", passwords.admin);
+        println!("  user password:  {}", passwords.user);
+        println!("  (shown only now; keep them)");
+    }
+    std::fs::create_dir_all(dir.run_dir())?;
+    let daemon_lock = take_daemon_lock(&dir)?;
+    let store = dir.load_config(&identity)?;
+
+    let http = TcpListener::bind(options.http).await.with_context(|| {
+        format!(
+            "cannot listen for the web UI on {} (choose another with --http)",
+            options.http
+        )
+    })?;
+    let http_addr = http.local_addr()?;
+    let sip = bind_sip(options.sip_port, profile.accounts).await?;
+
+    let token = handset_config::password::generate(32);
+    write_private(&dir.token_path(), token.as_bytes())?;
+    let endpoints = Endpoints {
+        pid: std::process::id(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        http: http_addr.to_string(),
+        api: format!("http://{http_addr}/api/v1"),
+        sip: sip
+            .iter()
+            .map(|(account, socket)| SipEndpoint {
+                account: *account,
+                transport: "udp".to_owned(),
+                address: socket
+                    .local_addr()
+                    .map(|a| a.to_string())
+                    .unwrap_or_default(),
+            })
+            .collect(),
+    };
+    let shared = Arc::new(Shared {
+        dir: dir.clone(),
+        identity,
+        config: Mutex::new(store),
+        started: Instant::now(),
+        token,
+        endpoints: endpoints.clone(),
+    });
+    watch_config(&shared);
+    for (account, socket) in sip {
+        tokio::spawn(receive_sip(account, socket));
+    }
+    let server = axum::serve(http, api::router(Arc::clone(&shared)))
+        .with_graceful_shutdown(shutdown_signal());
+
+    let endpoints_json = serde_json::to_string_pretty(&endpoints)? + "\n";
+    handset_config::persist::write_atomic(&dir.endpoints_path(), endpoints_json.as_bytes())?;
+    println!(
+        "handset ready: web http://{http_addr}  SIP {}",
+        endpoints
+            .sip
+            .iter()
+            .map(|s| format!("account {} udp {}", s.account, s.address))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    tracing::info!(web = %http_addr, model = profile.id, mac = %shared.identity.mac, "ready");
+
+    let result = server.await.context("web server failed");
+    let _ = std::fs::remove_file(dir.endpoints_path());
+    let _ = std::fs::remove_file(dir.token_path());
+    drop(daemon_lock);
+    tracing::info!("stopped");
+    result
+}
+
+fn take_daemon_lock(dir: &DataDir) -> Result<std::fs::File> {
+    let path = dir.run_dir().join("daemon.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("{}: cannot open", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => bail!(
+            "another handset is already running on {}",
+            dir.root().display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("{}: cannot lock", path.display()))
+        }
+    }
+}
+
+/// Binds one UDP socket per account, account N at `base + 2·(N-1)` like the vendor's defaults,
+/// moving up to the next free ports when the preferred ones are taken.
+async fn bind_sip(requested: Option<u16>, accounts: u8) -> Result<Vec<(u8, UdpSocket)>> {
+    let mut sockets = Vec::new();
+    let mut next = requested.unwrap_or(5060);
+    let search = if requested.is_some() {
+        0
+    } else {
+        SIP_PORT_SEARCH
+    };
+    for account in 1..=accounts {
+        let socket = if next == 0 {
+            UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0)).await?
+        } else {
+            let mut bound = None;
+            for port in next..=next.saturating_add(search) {
+                if let Ok(socket) = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, port)).await {
+                    bound = Some(socket);
+                    break;
+                }
+            }
+            match bound {
+                Some(socket) => socket,
+                None => bail!("no free UDP port for SIP at {next} (choose one with --sip-port)"),
+            }
+        };
+        let port = socket.local_addr()?.port();
+        if next != 0 {
+            next = port.saturating_add(2);
+        }
+        sockets.push((account, socket));
+    }
+    Ok(sockets)
+}
+
+async fn receive_sip(account: u8, socket: UdpSocket) {
+    let mut buffer = vec![0u8; 65_536];
+    loop {
+        match socket.recv_from(&mut buffer).await {
+            Ok((len, from)) => {
+                tracing::debug!(account, %from, len, "SIP datagram dropped: no SIP stack runs yet")
+            }
+            Err(e) => tracing::warn!(account, error = %e, "SIP socket error"),
+        }
+    }
+}
+
+fn watch_config(shared: &Arc<Shared>) {
+    let receiver = match shared.config.lock() {
+        Ok(mut store) => store.subscribe(),
+        Err(_) => return,
+    };
+    std::thread::spawn(move || {
+        for set in receiver {
+            for change in &set.changes {
+                tracing::info!(%change, "setting applied");
+            }
+            if set.restart_required() {
+                tracing::warn!("some applied settings take effect after a restart");
+            }
+        }
+    });
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,10 @@
+//! The handset runtime: the daemon that wires the phone's cores to sockets, files and the web,
+//! and the command-line client that talks to it.
+
+pub mod api;
+pub mod cli;
+pub mod daemon;
+pub mod datadir;
+pub mod edit;
+pub mod endpoints;
+pub mod logging;

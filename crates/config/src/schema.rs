@@ -104,8 +104,33 @@ pub struct EnumCode {
     pub code: i64,
     /// The alias word written in v2 XML files.
     pub word: String,
+    /// Other spellings of the word used by some firmware versions, accepted on input.
+    pub alt_words: Vec<String>,
     /// What the web UI shows.
     pub label: String,
+}
+
+/// Words that mean "on" for a bool, whatever its own word is.
+const POSITIVE_WORDS: [&str; 6] = ["yes", "on", "enable", "enabled", "true", "checked"];
+/// Words that mean "off" for a bool.
+const NEGATIVE_WORDS: [&str; 6] = ["no", "off", "disable", "disabled", "false", "unchecked"];
+
+/// Compares alias words the way firmware versions vary them: case, `.`, `_`, `-` and spaces
+/// do not matter (`G.722` = `G_722`, `User Name` = `UserName`).
+pub fn words_match(a: &str, b: &str) -> bool {
+    let loose = |s: &str| {
+        s.chars()
+            .filter(|c| !matches!(c, '.' | '_' | '-' | ' '))
+            .flat_map(char::to_lowercase)
+            .collect::<String>()
+    };
+    loose(a) == loose(b)
+}
+
+impl EnumCode {
+    fn matches_word(&self, text: &str) -> bool {
+        words_match(&self.word, text) || self.alt_words.iter().any(|w| words_match(w, text))
+    }
 }
 
 /// The declaration of one setting.
@@ -167,7 +192,8 @@ impl SettingDef {
         })
     }
 
-    /// Finds the code matching a word (case-insensitive) or a code number.
+    /// Finds the code matching a code number or a word (see [`words_match`]). A bool also takes
+    /// any yes/no synonym (`On`, `Enabled`, `true`, …) for its positive and negative code.
     pub fn code_of(&self, text: &str) -> Option<&EnumCode> {
         let text = text.trim();
         if let Ok(n) = text.parse::<i64>() {
@@ -175,9 +201,21 @@ impl SettingDef {
                 return Some(c);
             }
         }
-        self.codes
-            .iter()
-            .find(|c| c.word.eq_ignore_ascii_case(text))
+        if let Some(c) = self.codes.iter().find(|c| c.matches_word(text)) {
+            return Some(c);
+        }
+        if self.value_type != ValueType::Bool {
+            return None;
+        }
+        let in_set = |set: &[&str], word: &str| set.iter().any(|w| words_match(w, word));
+        let synonyms = if in_set(&POSITIVE_WORDS, text) {
+            &POSITIVE_WORDS
+        } else if in_set(&NEGATIVE_WORDS, text) {
+            &NEGATIVE_WORDS
+        } else {
+            return None;
+        };
+        self.codes.iter().find(|c| in_set(synonyms, &c.word))
     }
 }
 
@@ -484,13 +522,18 @@ fn parse_row(line: &str) -> Result<SettingDef, String> {
     let codes = split_list(codes, '|')
         .enumerate()
         .map(|(i, pair)| {
-            let (code, word) = pair
+            let (code, words) = pair
                 .split_once('=')
                 .ok_or_else(|| format!("bad code {pair:?}"))?;
+            let mut words = words.split(';').map(str::to_owned);
+            let word = words.next().unwrap_or_default();
             Ok(EnumCode {
                 code: code.parse().map_err(|_| format!("bad code {pair:?}"))?,
-                word: word.to_owned(),
-                label: labels.get(i).copied().unwrap_or(word).to_owned(),
+                label: labels
+                    .get(i)
+                    .map_or_else(|| word.clone(), |l| (*l).to_owned()),
+                word,
+                alt_words: words.collect(),
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
@@ -586,6 +629,37 @@ mod tests {
             }),
             "account.7.sip.server.1.address"
         );
+    }
+
+    #[test]
+    fn words_match_across_firmware_spellings() {
+        assert!(words_match("G.722", "g_722"));
+        assert!(words_match("User Name", "UserName"));
+        assert!(words_match("0.5sec", "0_5sec"));
+        assert!(!words_match("G.722", "G.729"));
+    }
+
+    #[test]
+    fn bools_take_yes_no_synonyms_in_their_own_direction() {
+        let row = |codes: &str| {
+            let line = format!("P5\t\t\tglobal\t\tbool\t\t\t{codes}\t\t0\tadmin\tlive\tp\ts\tl\t");
+            let schema = Schema::parse(&line).unwrap();
+            schema.def(SettingId(0)).clone()
+        };
+        let plain = row("0=Disable|1=Enable");
+        assert_eq!(plain.code_of("Yes").map(|c| c.code), Some(1));
+        assert_eq!(plain.code_of("off").map(|c| c.code), Some(0));
+        let inverted = row("0=Yes|1=No");
+        assert_eq!(inverted.code_of("Enabled").map(|c| c.code), Some(0));
+        assert_eq!(inverted.code_of("maybe"), None);
+        let alternatives = Schema::parse(
+            "P6\t\t\tglobal\t\tenum\t\t\t0=UNLIMITED;NoLimit|1=TLS1.2\t\t0\tadmin\tlive\tp\ts\tl\t",
+        )
+        .unwrap();
+        let def = alternatives.def(SettingId(0));
+        assert_eq!(def.code_of("nolimit").map(|c| c.code), Some(0));
+        assert_eq!(def.code_of("TLS_1_2").map(|c| c.code), Some(1));
+        assert_eq!(def.codes[0].word, "UNLIMITED");
     }
 
     #[test]

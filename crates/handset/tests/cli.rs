@@ -26,6 +26,13 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// Where a test daemon's log goes: beside its data directory.
+fn log_path(dir: &Path) -> PathBuf {
+    let mut name = dir.file_name().unwrap().to_owned();
+    name.push(".log");
+    dir.with_file_name(name)
+}
+
 /// A daemon started for a test; stopped with SIGTERM when dropped.
 struct Daemon {
     child: Child,
@@ -39,7 +46,7 @@ impl Daemon {
             .args(["run", "--http", "127.0.0.1:0", "--sip-port", "0"])
             .args(extra)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(log_path(dir)).unwrap())
             .spawn()
             .unwrap();
         let (tx, lines) = mpsc::channel();
@@ -368,4 +375,35 @@ fn usage_errors_exit_2_and_factory_reset_needs_confirmation() {
     assert_eq!(stdout(&run(dir, &["config", "get", "P47"])).trim(), "");
     let identity = std::fs::read_to_string(dir.join("identity.json")).unwrap();
     assert!(identity.contains("020000000001"), "{identity}");
+}
+
+#[test]
+fn secrets_never_reach_the_log() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("phone");
+    let daemon = Daemon::start(&dir, &["--log-level", "trace"]);
+    let secret = "Sup3rS3cretSipPw";
+    let set = run(&dir, &["config", "set", "P34", secret, "P2", "N3wAdminPw"]);
+    assert!(set.status.success(), "{}", stderr(&set));
+    assert!(!stdout(&set).contains(secret), "{}", stdout(&set));
+    let shown = stdout(&run(&dir, &["config", "show"]));
+    assert!(!shown.contains(secret), "{shown}");
+    let export = stdout(&run(&dir, &["config", "export"]));
+    assert!(!export.contains(secret));
+    assert!(daemon.stop().success());
+    let log = std::fs::read_to_string(log_path(&dir)).unwrap();
+    assert!(
+        log.contains("setting applied"),
+        "the change was logged: {log}"
+    );
+    assert!(
+        !log.contains(secret) && !log.contains("N3wAdminPw"),
+        "{log}"
+    );
+    // Only an explicit request exports it.
+    let with = stdout(&run(
+        &dir,
+        &["config", "export", "--changed", "--with-secrets"],
+    ));
+    assert!(with.contains(secret));
 }

@@ -113,7 +113,11 @@ pub struct Invalid {
 
 impl fmt::Display for Invalid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}: {}", self.line, self.key)?;
+        // Edits that come from a form or the command line have no line.
+        if self.line > 0 {
+            write!(f, "line {}: ", self.line)?;
+        }
+        f.write_str(&self.key)?;
         if !self.label.is_empty() {
             write!(f, " ({})", self.label)?;
         }

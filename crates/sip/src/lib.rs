@@ -1,0 +1,6 @@
+//! SIP for the phone, as sans-IO state machines: messages and URIs, digest authentication,
+//! transactions with the RFC 3261 timers, dialogs, registration and subscriptions.
+//!
+//! Nothing here reads a clock, opens a socket or spawns a task: time comes in as an argument
+//! (`handle_*(now, …)`), and what to send comes out of `poll_*` calls.
+pub mod transaction;

@@ -3,4 +3,5 @@
 //!
 //! Nothing here reads a clock, opens a socket or spawns a task: time comes in as an argument
 //! (`handle_*(now, …)`), and what to send comes out of `poll_*` calls.
+pub mod locate;
 pub mod transaction;

@@ -1,16 +1,24 @@
 #!/usr/bin/env python3
-"""Generate the handset settings schema (crates/config/schema/settings.tsv).
+"""Generate the handset settings schema, crates/config/schema/settings.tsv.
 
 Reads the vendor reference data (provisioning/pvalues.tsv, provisioning/pvalues_accounts.tsv and
-the official text + v2 XML templates in grandstream-config-templates/) and writes one row per
-setting: P-value, alias, scope, type, range/codes, default, access level, effect, UI page.
+the official text and v2 XML templates in grandstream-config-templates/) and writes one row per
+setting: P-value, alias, scope, type, range or codes, default, access level, effect, UI page.
+The provisioning-system samples (provisioning/samples/, rendered by gen_schema_samples.py) are
+lower-priority sources: their alias <-> P-value pairs, settings the templates lack, and wider
+ranges or word lists; every value they hold must validate. The templates keep labels and defaults.
 
-Usage (from the repository root):
-    python3 tools/gen_schema.py                 # (re)write crates/config/schema/settings.tsv
-    python3 tools/gen_schema.py --check         # exit 1 if the committed file is out of date
-    python3 tools/gen_schema.py --verify        # regenerate, then validate every template value
-    python3 tools/gen_schema.py --reference DIR # reference data dir (default ../shared/reference)
-Standard library only (Python 3.11).
+Format: a header comment, the column names, then 17 tab-separated columns per row (COLUMNS).
+`codes` is `code=word|code=word...`; a code may list other spellings after `;`, the first being
+canonical (`0=UNLIMITED;NoLimit`). Words compare as loose() says, and a bool also takes yes/no
+synonyms (code_of); `alt_aliases` and `account_pvalues` (accounts 2..6) are comma lists.
+
+Usage, from the repository root (Python 3.11, standard library only):
+    python3 tools/gen_schema.py                  # (re)write crates/config/schema/settings.tsv
+    python3 tools/gen_schema.py --check          # exit 1 if the committed file is out of date
+    python3 tools/gen_schema.py --verify         # regenerate, then validate every template and
+                                                 # sample value against the written table
+    python3 tools/gen_schema.py --reference DIR  # reference data (default: ../shared/reference)
 """
 import argparse
 import collections
@@ -21,21 +29,19 @@ import unicodedata
 from pathlib import Path
 from xml.sax.saxutils import unescape
 
-# --------------------------------------------------------------------------------------------
-# Rule tables
-# --------------------------------------------------------------------------------------------
-# access: section-path prefixes whose settings an end user may change (everything else: admin).
+from gen_schema_samples import AUTH_KEY, load_samples, pvalue_name, read_comments
+
+# ---- rule tables ---------------------------------------------------------------------------
+# access: section-path prefixes an end user may change; everything else is admin.
 USER_SECTIONS = (
     "Settings/Preferences", "Settings/Call Features", "Phone Settings/Ring Tone",
     "System Settings/Time and Language", "System Settings/Preferences", "Settings/Date and Time",
-    # GXP17xx keeps the same preference pages directly under Settings/
     "Settings/Ring Tone", "Settings/Audio Control", "Settings/LCD Display", "Settings/LED Control",
-)
-# ... and section prefixes where only some labels are user level.
-USER_LABELS = {
+)  # (the last four: GXP17xx keeps its preference pages directly under Settings/)
+USER_LABELS = {  # section prefix -> labels that are user level there
     "Phone Settings/General Settings": r"\b(language|date|time\b|ring|volume|backlight)",
 }
-# effect: section-path prefixes and label keywords that need a process restart (else live).
+# effect: section prefixes and label keywords that need the process restarted; else live.
 RESTART_SECTIONS = (
     "Network/Basic Settings", "Network/Advanced Settings", "Network/WiFi Settings",
     "Network/OpenVPN Settings", "Network Settings/Wi-Fi Settings",
@@ -49,43 +55,46 @@ RESTART_LABELS = (
     "rtp port", "random port", "web access mode", "web port", "http port", "https port",
     "enable tr-069", "download language",
 )
-RESTART_DATA_LABELS = ("certificate", "private key", "language file", "language path")
-# type password: string settings holding secrets (label or alias match, minus the exclusions).
-PASSWORD_RE = re.compile(r"password|passphrase|private key|privatekey|passwd", re.I)
+RESTART_DATA_LABELS = ("certificate", "private key", "language file", "language path")  # strings
+# type password: string settings holding secrets (label or alias), minus the exclusions.
+PASSWORD_RE = re.compile(r"password|passphrase|passwd|private ?key|client ?key|"
+                         r"(authentication|privacy) key", re.I)
 NOT_PASSWORD_RE = re.compile(r"length|prefix|hid(e|ing)|strength|enable|test", re.I)
 
 HEADER = ("# handset settings schema: generated by tools/gen_schema.py from the vendor templates;"
           " do not edit by hand")
 COLUMNS = ("pvalue alias alt_aliases scope account_pvalues type min max codes code_labels default"
            " access effect page section label models").split()
-FAMILIES = ("GRP261x", "GXP21xx", "GXP16xx", "GXP17xx", "WP810", "WP820")
+FAMILIES = ("GRP261x", "GXP21xx", "GXP16xx", "GXP17xx", "WP810", "WP820", "GHP6xx")
 CURRENT = {"GXP21xx-1.0.11.16": "GXP21xx", "GRP261x-1.0.5.15": "GRP261x",
            "GXP16xx-1.0.7.3": "GXP16xx", "GXP17xx-1.0.1.106": "GXP17xx",
            "WP810-1.0.7.22": "WP810", "WP820-1.0.7.7": "WP820"}
 TEXT_TEMPLATES = (("GRP261x", "grp261x_config_1.0.5.15.txt"), ("WP820", "wp820_config_1.0.7.7.txt"),
-                  ("GXP17xx", "gxp17xx_config_1.0.1.106.txt"))
+                  ("GXP17xx", "gxp17xx_config_1.0.1.106.txt"))  # also the default precedence
 V2_TEMPLATES = (("GRP261x", "grp261x_config_v2_1.0.5.15.xml"),
                 ("WP820", "wp820_config_v2_1.0.7.7.xml"))
-ACCOUNT_COLS = ("GRP261x", "GXP21xx", "GXP16xx", "GXP17xx", "WP810", "WP820")
+FAM_ORDER = {fam: i for i, (fam, _) in enumerate(TEXT_TEMPLATES)}
 YES_WORDS = {"yes", "enable", "enabled", "on", "check", "checked"}
 NO_WORDS = {"no", "disable", "disabled", "off", "uncheck", "unchecked"}
 ALIAS_OK = re.compile(r"^[A-Za-z0-9._-]+$")
 ACCOUNT_N = re.compile(r"^account\.(\d+)\.", re.I)
 INT_RE = re.compile(r"^-?\d+$")
+WORD_OK = re.compile(r"[^|=,;\s]+")    # a code word: no separator of the codes column
 
 
-# --------------------------------------------------------------------------------------------
-# Small text helpers
-# --------------------------------------------------------------------------------------------
+# ---- text helpers --------------------------------------------------------------------------
 def clean_comment(line):
-    """Strip comment markers and the mangled punctuation/control bytes some templates contain."""
-    line = re.sub(r"o<[\x00-\x1f]", ", ", line)
-    line = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", line)
+    """Strip comment markers and the mangled punctuation/control bytes some templates hold."""
+    line = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", re.sub(r"o<[\x00-\x1f]", ", ", line))
     return line.strip().lstrip("#").strip().rstrip("#").strip()
 
 
 def norm(text):
     return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def yes_no(text):
+    return "yes" if norm(text) in YES_WORDS else "no" if norm(text) in NO_WORDS else None
 
 
 def camel(label, code):
@@ -96,82 +105,132 @@ def camel(label, code):
 
 
 def short_label(text):
-    """UI name: title up to the first '.' / ' (' that ends it, without a 'Page/Section: ' prefix."""
-    text = clean_comment(text).replace("\t", " ")
-    text = re.sub(r"^[^:]*(?:/|->)[^:]*:\s+", "", text)
-    text = re.split(r"\.(?:\s|$)| \(|\s+-?\d+\s*-\s+\D", text, maxsplit=1)[0]
+    """UI name: title up to the '.' / ' (' that ends it, without a 'Page/Section: ' prefix."""
+    text = re.sub(r"^[^:]*(?:/|->)[^:]*:\s+", "", clean_comment(text).replace("\t", " "))
+    text = re.split(r"\.(?:\s|$)| \(|\s+-?\d+\s*-\s+\D|, (?:up to|it|which|this) ", text, 1)[0]
     return re.sub(r"\s+", " ", text).strip(" :;,.-")[:60].strip()
 
 
+def pick_title(heads):
+    """First title line, or a later short one ('Access Point 1' / 'Security Type')."""
+    heads = [h for h in heads if h and not h.startswith("(")]
+    later = [h for h in heads[1:] if len(h.split()) <= 5 and re.match(r"[A-Z0-9]", h)
+             and not re.search(r"\b(is|are|will|should|must|can)\b", h)]
+    title = later[-1] if later else heads[0] if heads else ""
+    return (heads[0] + " " + title if " " not in title and later else title)[:60]
+
+
 def norm_section(path):
-    """Trim a template section path: collapse ' / ' and '->', drop trailing model lists."""
-    path = clean_comment(path)
-    path = re.sub(r"\s{2,}(?:(?:GRP|GXP|WP|GHP)\d+\w*/?)+\s*$", "", path)
+    """Trim a template section path: collapse ' / ' and '->', drop model notes."""
+    path = re.sub(r"\s{2,}(?:(?:GRP|GXP|WP|GHP)\d+\w*/?)+\s*$", "", clean_comment(path))
     path = re.sub(r"\s*(?:,|\(|\s-|\s)\s*(?:Only for|For) (?:GRP|GXP|WP)[^/]*(?:/\w+)*\)?\s*$|"
                   r"\s+-\s+(?:(?:GRP|GXP|WP)\w+/?)+(?: only)?", "", path, flags=re.I)
-    path = re.sub(r"\s*(?:/|->)\s*", "/", path)
-    return re.sub(r"\s+", " ", path).strip(" /")
+    return re.sub(r"\s+", " ", re.sub(r"\s*(?:/|->)\s*", "/", path)).strip(" /")
 
 
 def split_section(path):
-    parts = [p for p in norm_section(path).split("/") if p]
-    if not parts:
-        return "", ""
-    page = re.sub(r"^Account \d+$", "Account", parts[0])
-    return page, "/".join(parts[1:])
+    """'Account 1/SIP Settings/Basic Settings' -> ('Account', 'SIP Settings/Basic Settings')."""
+    parts = [p for p in norm_section(path).split("/") if p] or [""]
+    return re.sub(r"^Account \d+$", "Account", parts[0]), "/".join(parts[1:])
 
 
-# --------------------------------------------------------------------------------------------
-# Parsing the spec out of a comment block
-# --------------------------------------------------------------------------------------------
+def v1_key(alias):
+    """The key an alias is matched by: lower case, account.N.x (N = 1..16) -> account.1.x."""
+    m = ACCOUNT_N.match(alias)
+    return ("account.1." + alias[m.end():] if m and 1 <= int(m.group(1)) <= 16 else alias).lower()
+
+
+# ---- code words: the matching rule of the Rust side (crates/config/src/schema.rs) -----------
+POSITIVE = ("yes", "on", "enable", "enabled", "true", "checked")     # bool synonyms, both ways
+NEGATIVE = ("no", "off", "disable", "disabled", "false", "unchecked")
+NUMBER = re.compile(r"^[+-]?\d+$")                                   # Rust i64::parse
+CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")                 # char::is_control, not tab
+
+
+def loose(word):
+    """A word as compared: case, '.', '_', '-' and spaces do not matter ('G.722' = 'g_722')."""
+    return re.sub(r"[._\- ]", "", word).lower()
+
+
+def words_of(row, code):
+    """The canonical word of a code, then its alternatives."""
+    return [row["words"][code], *row.get("alt_words", {}).get(code, [])]
+
+
+def code_of(row, value):
+    """The code a bool/enum value means: a code number, a word or an alternative, and for a
+    bool any yes/no synonym for the code whose canonical word is one; None if none."""
+    text = value.strip()
+    if NUMBER.match(text) and int(text) in row["labels"]:
+        return int(text)
+    key = loose(text)
+    if (hit := next((c for c in row["labels"] if key in map(loose, words_of(row, c))), None)) \
+            is not None:
+        return hit
+    side = POSITIVE if key in POSITIVE else NEGATIVE if key in NEGATIVE else None
+    if row["type"] != "bool" or side is None:
+        return None
+    return next((c for c in row["labels"] if loose(row["words"][c]) in side), None)
+
+
+def valid(row, value):
+    """The validation rule shared with the Rust side (crates/config/src/value.rs normalize)."""
+    if row["type"] in ("string", "password"):
+        return (row["maxlen"] is None or len(value) <= row["maxlen"]) and \
+            not CONTROL.search(value)
+    if not value.strip():
+        return True
+    if row["type"] in ("bool", "enum"):
+        return code_of(row, value) is not None
+    return bool(NUMBER.match(value.strip())) and row["min"] <= int(value) <= row["max"]
+
+
+# ---- the spec in a comment block -----------------------------------------------------------
 NUM_ITEM = re.compile(r"\s*\(?(-?\d+)\)?(?:\s*(?:--?|~|to)\s*\(?(-?\d+)\)?)?"
                       r"(?=\s*(?:,|\.(?!\d)|;|:|$|\s+[A-Za-z(]))(?!\s*-\s*[A-Za-z])")
 PAIR_START = re.compile(r"^\(?(-?\d+)\)?(?:\s+or\s+(-?\d+))?\s*(?:-|–|:(?=\s))\s*(\S.*)$")
 WORD_CODE = re.compile(r"([A-Za-z][\w/&+'-]*)\s*\((-?\d+)\)")
-SENTENCE = re.compile(r"^(default(\s+value)?\s+is|number\b|max|string\b|must|note|if |when |this |"
-                      r"the |mandatory)", re.I)
+SENTENCE = re.compile(r"^(default(\s+value)?\s+is|number\b|max|string\b|must|note|if |when |"
+                      r"this |the |mandatory)", re.I)
 DEFAULT_RE = re.compile(r"\bdefault(?:\s+value)?\s+is\s*:?\s*(.*)$", re.I)
 MAXLEN_RE = re.compile(r"(?:max(?:imum)?(?:\s+length)?(?:\s+allowed)?(?:\s+is)?|up to)\s+(\d+)"
                        r"\s+(?:characters|chars)", re.I)
 RANGE_WORDS = re.compile(r"(?:range is|from|between)\s+(-?\d+)\s*(?:-|to|and)\s*(-?\d+)", re.I)
+OFF_VALUE = re.compile(r"(?:set to|default is)\s+(-?\d+)\b[^.]*?\bdisabl", re.I)  # 0 = disabled
 
 
 def parse_numbers(line):
     """'Number: 0, 1' / 'Number: 0 - 64800' / 'Number: -1 -- 20, 22 - 25' -> ([(lo, hi)], rest)."""
-    m = re.search(r"(?:^|\.\s+)Number\s*:?\s*", line, re.I)
-    if not m:
+    if not (m := re.search(r"(?:^|\.\s+)Number\s*:?\s*", line, re.I)):
         return [], line
     pos, items = m.end(), []
-    while True:
-        n = NUM_ITEM.match(line, pos)
-        if not n:
-            break
+    while (n := NUM_ITEM.match(line, pos)):
         lo, hi = int(n.group(1)), int(n.group(2) or n.group(1))
         items.append((min(lo, hi), max(lo, hi)))
         pos = n.end()
-        comma = re.match(r"\s*,", line[pos:])
-        if not comma:
+        if not (comma := re.match(r"\s*,", line[pos:])):
             break
         pos += comma.end()
     return items, line[:m.start()] + ". " + line[pos:]
 
 
 def parse_pairs(line):
-    """Code/label pairs of one comment line: '0 - No, 1 - Yes' or 'None (-1), SpeedDial (0)'."""
-    pairs, cur, sep = [], None, ""
-    line = re.sub(r"\([^()]*\s[^()]*\)", "", line)
-    for seg in re.split(r"(,|;|\.\s+|\.$|\s\|\s)", line):
+    """Code/label pairs of a line ('0 - No, 1 - Yes', 'None (-1), SpeedDial (0)') -> (pairs,
+    ranges); a lone numeric pair ('0 - 64') is a range. An example ('eg. 2011-10-31') ends it."""
+    pairs, cur, sep, line = [], None, "", re.sub(r"(?:^|\s+)e\.?g\.?\s.*$", "", line)
+    for seg in re.split(r"(,|;|\.\s+|\.$|\s\|\s)", re.sub(r"\([^()]*\s[^()]*\)", "", line)):
         if seg in (",", ";", " | ") or re.fullmatch(r"\.\s*", seg or "."):
             sep = seg.strip() or "."
             continue
         seg = seg.strip()
+        if re.fullmatch(r"\d+-\d+-\d+", seg):                  # a date, from an example
+            cur = None
+            continue
         if cur is None and not pairs:   # 'Clear The Old List   0 - disabled' / 'Locked: 0 - no'
             seg = re.sub(r"^\D*?[^\s\d-][:\s]\s*(?=-?\d+\s*-\s+\D)", "", seg)
-        m = PAIR_START.match(seg)
-        if m and not SENTENCE.match(m.group(3)):
+        if (m := PAIR_START.match(seg)) and not SENTENCE.match(m.group(3)):
             for code in filter(None, (m.group(1), m.group(2))):
-                cur = [int(code), m.group(3)]
-                pairs.append(cur)
+                pairs.append(cur := [int(code), m.group(3)])
         elif cur is not None and sep == "," and seg and not SENTENCE.match(seg):
             cur[1] += ", " + seg
         else:
@@ -183,30 +242,23 @@ def parse_pairs(line):
             code, label = int(m.group(2)), m.group(3)
         out.append((code, re.sub(r"\s+eg$", "", label.strip().strip("\"'").rstrip(".").strip())))
     if len(out) == 1 and INT_RE.match(out[0][1].replace("+", "")):
-        return [], [(min(out[0][0], int(out[0][1])), max(out[0][0], int(out[0][1])))]
-    if not out:
-        out = [(int(c), w) for w, c in WORD_CODE.findall(line)]
-    return out, []
+        return [], [tuple(sorted((out[0][0], int(out[0][1]))))]
+    return out or [(int(c), w) for w, c in WORD_CODE.findall(line)], []
 
 
 def parse_block(lines):
-    """Spec of one '#' comment block (or a pvalues.tsv meaning + encoding). The title is the
-    last plain line before the first line carrying codes/ranges/defaults."""
-    spec = {"title": "", "pairs": [], "nums": [], "string": False, "maxlen": None, "default": None}
+    """Spec of one '#' comment block (or of a pvalues.tsv meaning + encoding)."""
+    spec = {"pairs": [], "nums": [], "string": False, "maxlen": None, "default": None}
     heads, seen_spec = [], False
-    for raw in lines:
-        line = clean_comment(raw)
-        if not line:
-            continue
-        if not seen_spec and not re.match(r"^(number|string|mandatory|default|-?\d+\s*[-:])",
-                                          line, re.I) and short_label(line):
+    for line in filter(None, map(clean_comment, lines)):
+        if not seen_spec and short_label(line) and not re.match(
+                r"^(number|string|mandatory|default|-?\d+\s*[-:])", line, re.I):
             heads.append(short_label(line))
         before = (len(spec["pairs"]), len(spec["nums"]), spec["default"], spec["maxlen"])
+        spec["nums"] += [(int(v), int(v)) for v in OFF_VALUE.findall(line)]
         if (d := DEFAULT_RE.search(line)) and spec["default"] is None:
-            spec["default"] = d.group(1).strip()
-            line = line[:d.start()]
-        if re.match(r"^(string|number|mandatory)\b", line, re.I):
-            seen_spec = True
+            spec["default"], line = d.group(1).strip(), line[:d.start()]
+        seen_spec |= bool(re.match(r"^(string|number|mandatory)\b", line, re.I))
         if re.match(r"^string\b", line, re.I):
             spec["string"] = True
             continue
@@ -224,26 +276,11 @@ def parse_block(lines):
     return spec
 
 
-def pick_title(heads):
-    """First title line, or a later short one ('Access Point 1' / 'Security Type')."""
-    heads = [h for h in heads if h and not h.startswith("(")]
-    later = [h for h in heads[1:] if len(h.split()) <= 5 and re.match(r"[A-Z0-9]", h)
-             and not re.search(r"\b(is|are|will|should|must|can)\b", h)]
-    title = later[-1] if later else heads[0] if heads else ""
-    return (heads[0] + " " + title if " " not in title and later else title)[:60]
-
-
-# --------------------------------------------------------------------------------------------
-# Reading the reference data
-# --------------------------------------------------------------------------------------------
-def read_tsv(path):
-    with open(path, encoding="utf-8", newline="") as f:
-        lines = [l for l in f.read().split("\n") if l and not l.startswith("# ")]
-    return list(csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
-
-
+# ---- reading the reference data ------------------------------------------------------------
 P_LINE = re.compile(r"^\s*(#\s*)?P(\d+)\s*=(.*)$")
 SEPARATOR = re.compile(r"^\s*#{5,}\s*$")
+XML_TOKEN = re.compile(r"<!--(.*?)-->|<item\s+name=\"([^\"]*)\"\s*(?:>(.*?)</item>|/>)", re.S)
+V2_HEADING = re.compile(r"^\s*(?:account\.|Account )(\d+) ([A-Z][A-Za-z ]*)$")
 
 
 def parse_text_template(path):
@@ -251,44 +288,36 @@ def parse_text_template(path):
     and section path: [(pnum, value, commented, block_lines, section)]."""
     lines = path.read_bytes().decode("utf-8-sig").splitlines()
     out, block, path_head, sub_head = [], [], "", ""
+    is_sep = [bool(SEPARATOR.match(l)) for l in lines] + [False, False]
     for i, raw in enumerate(lines):
         if (m := P_LINE.match(raw)):
             out.append((int(m.group(2)), m.group(3).strip(), bool(m.group(1)), list(block),
                         path_head + ("/" + sub_head if sub_head else "")))
-            continue
-        if not raw.strip() or SEPARATOR.match(raw):
+        elif not raw.strip() or is_sep[i]:
             block = []
-            nxt = lines[i + 2] if i + 2 < len(lines) else ""
-            if SEPARATOR.match(raw) and i + 1 < len(lines) and SEPARATOR.match(nxt):
-                head = norm_section(lines[i + 1])           # '####' / '# heading' / '####'
+            if is_sep[i] and is_sep[i + 2] and not is_sep[i + 1]:   # '####' 'heading' '####'
+                head = norm_section(lines[i + 1])
                 if "/" in head and not head.lower().startswith("for "):
                     path_head, sub_head = head, ""
                 elif head and not head.lower().startswith("configuration template"):
                     sub_head = head
-            continue
-        if raw.lstrip().startswith("#") and not (
-                i > 0 and SEPARATOR.match(lines[i - 1]) and i + 1 < len(lines)
-                and SEPARATOR.match(lines[i + 1])):
+        elif raw.lstrip().startswith("#") and not (is_sep[i - 1] and is_sep[i + 1]):
             block.append(raw)
     return out
 
 
-XML_TOKEN = re.compile(r"<!--(.*?)-->|<item\s+name=\"([^\"]*)\"\s*>(.*?)</item>|<item\s+name="
-                       r"\"([^\"]*)\"\s*/>", re.S)
-V2_HEADING = re.compile(r"^\s*(?:account\.|Account )(\d+) ([A-Z][A-Za-z ]*)$")
-
-
 def parse_v2_template(path):
-    """Every active <item name=...> of a v2 XML template: [(alias, value, comments, heading)].
-    comments = the comment lines since the previous item (commented-out items reset them);
-    heading = a section path given by a heading comment in that gap ('' if none)."""
-    text = path.read_bytes().decode("utf-8-sig")
+    """Every active <item> of a v2 XML template: [(alias, value, comments, heading)], comments =
+    the comment lines since the previous item, heading = a section heading among them or ''."""
     out, comments, heading = [], [], ""
-    for m in XML_TOKEN.finditer(text):
-        if m.group(1) is not None:
-            if "<item" in m.group(1):
-                comments, heading = [], ""
-                continue
+    for m in XML_TOKEN.finditer(path.read_bytes().decode("utf-8-sig")):
+        if m.group(1) is None:
+            value = unescape(m.group(3) or "", {"&quot;": '"', "&apos;": "'"})
+            out.append((m.group(2), value, comments, heading))
+            comments, heading = [], ""
+        elif "<item" in m.group(1):                     # a commented-out item
+            comments, heading = [], ""
+        else:
             for raw in m.group(1).splitlines():
                 line = clean_comment(raw)
                 if (h := V2_HEADING.match(line)):
@@ -297,36 +326,53 @@ def parse_v2_template(path):
                     heading = norm_section(line)
                 elif line and not re.fullmatch(r"[#=\-\s]*", line):
                     comments.append(line)
-            continue
-        alias = m.group(2) if m.group(2) is not None else m.group(4)
-        value = unescape(m.group(3) or "", {"&quot;": '"', "&apos;": "'"})
-        out.append((alias, value, comments, heading))
-        comments, heading = [], ""
     return out
 
 
-# --------------------------------------------------------------------------------------------
-# v2 drop-down words
-# --------------------------------------------------------------------------------------------
-NOT_WORDS = re.compile(r"^(number\s*:?\s*-?\d|number:|string\b|mandatory|example|the value|if need|by default|"
-                       r"valid|starting|\w+: )", re.I)
+def load(ref):
+    def read_tsv(name):
+        text = (ref / "provisioning" / name).read_text(encoding="utf-8")
+        lines = [l for l in text.split("\n") if l and l[:2] != "# "]
+        return list(csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
+    tpl = ref / "grandstream-config-templates"
+    pv = {int(r["pvalue"][1:]): r for r in read_tsv("pvalues.tsv") if r["tier"] == "core-phone"}
+    accounts = read_tsv("pvalues_accounts.tsv")
+    texts = {fam: parse_text_template(tpl / f) for fam, f in TEXT_TEMPLATES}
+    return pv, accounts, texts, {fam: parse_v2_template(tpl / f) for fam, f in V2_TEMPLATES}
 
 
-def yes_no(text):
-    t = norm(text)
-    return "yes" if t in YES_WORDS else "no" if t in NO_WORDS else None
+def account_map(accounts):
+    """acct-1 P -> [P of accounts 2..6] (GRP261x columns, else GXP21xx, else the others), and
+    the set of every account-2..6 copy named in any family's column."""
+    out, copies = {}, set()
+    for r in accounts:
+        row = []
+        for n in range(2, 7):
+            vals = [r[k].rstrip("?") for fam in FAMILIES if r.get(k := f"{fam}_A{n}")]
+            copies.update(int(v[1:]) for v in vals)
+            row.append(int(vals[0][1:]) if vals else None)
+        out[int(r["acct1_pvalue"][1:])] = row
+    return out, copies
+
+
+# ---- v2 drop-down words --------------------------------------------------------------------
+NOT_WORDS = re.compile(r"^(number\s*:?\s*-?\d|number:|string\b|mandatory|example|the value|"
+                       r"if need|by default|valid|starting|\w+: )", re.I)
 
 
 def parse_word_list(comments, value):
-    """Drop-down words of a v2 item, from the comment(s) right before it.
-    -> [(word|None, code|None, label|None)] or None."""
+    """Drop-down words of a v2 item from the comment(s) right before it (cross-checked with
+    the item's value) -> [(word|None, code|None, label|None)] or None."""
     lines = []
     for c in (c for c in comments if not re.fullmatch(r"mandatory", c, re.I)):
-        lines[-1:] = [lines[-1] + " " + c] if lines and lines[-1].endswith(",") else lines[-1:] + [c]
+        if lines and lines[-1].endswith(","):          # a list continued on the next line
+            lines[-1] += " " + c
+        else:
+            lines.append(c)
     wc = [(w, int(c), None) for l in lines if len(WORD_CODE.findall(l)) >= 2
-          for w, c in WORD_CODE.findall(l)]
+          for w, c in WORD_CODE.findall(l)]                       # 'None (-1), SpeedDial (0)'
     nc = [m for l in lines if (m := re.match(r"^(-?\d+):\s+(.+?)(?:\s{2,}|\s+eg\b|$)", l))]
-    wc = wc if len(wc) >= 2 else [(m.group(2), int(m.group(1)), None) for m in nc]
+    wc = wc if len(wc) >= 2 else [(m.group(2), int(m.group(1)), None) for m in nc]  # '0: yyyy'
     if len(wc) >= 2:
         return wc
     if not lines or NOT_WORDS.match(lines[-1]):
@@ -336,22 +382,21 @@ def parse_word_list(comments, value):
     if (m := re.match(r"^[^,]*?\.\s+(.*(?:,| or |/).*)$", line)):       # 'Title. No, Yes'
         line = m.group(1)
     line = re.sub(r"^(\w+)(?: or |/)(\w+)\.?$", r"\1, \2", line)      # 'Yes or No', 'Yes/No'
-
     if "," not in line:
         return None
-    if re.search(r"\s-\s*-?\d+\s*(?:,|\.(?!\d)|$)|(?:^|,)\s*[A-Za-z]\w*-\d+\s*(?:,|$)", line):     # 'UAC - 1, UAS - 2'
-        parts = re.split(r"(?<=\d)\s*(?:,|\.(?!\d))\s*", line)
+    if re.search(r"\s-\s*-?\d+\s*(?:,|\.(?!\d)|$)|(?:^|,)\s*[A-Za-z]\w*-\d+\s*(?:,|$)", line):
+        parts = re.split(r"(?<=\d)\s*(?:,|\.(?!\d))\s*", line)          # 'UAC - 1, UAS - 2'
+        parts = [q for p in parts for q in split_pair_run(p)]
     else:
         parts = line.split(",")
     entries, pairs = [], []
-    for e in (p.strip().rstrip(".").strip() for p in parts):
+    for e in filter(None, (re.sub(r"^(?:or|and)\s+", "", p.strip().rstrip(".").strip())
+                           for p in parts)):
         m = re.match(r"^(.+?)\s*-\s*(.+)$", e) if re.search(r"\s-\s|^\w+-\d+$", e) else None
-        if not e:
-            continue
         if m and INT_RE.match(m.group(1)):
-            entries.append((None, int(m.group(1)), m.group(2)))
+            entries.append((None, int(m.group(1)), m.group(2)))         # 'code - label'
         elif m and INT_RE.match(m.group(2)):
-            entries.append((m.group(1), int(m.group(2)), None))
+            entries.append((m.group(1), int(m.group(2)), None))         # 'word - code'
         elif m:
             pairs.append((m.group(1), m.group(2)))
             entries.append(None)
@@ -370,189 +415,138 @@ def parse_word_list(comments, value):
     return entries
 
 
+def split_pair_run(part):
+    """'No - Disable, HighShielding - 1' -> two entries; 'Yes,both - 1' stays one."""
+    m = re.match(r"^(\S[^,]*?\s-\s[^,]+?),\s*(\S.*\s-\s*-?\d+)$", part)
+    return list(m.groups()) if m else [part]
+
+
 def map_words(entries, labels, value, default):
-    """Pair v2 words with P-value codes. labels: {code: label}. -> {code: word}."""
-    out, bare = {}, []
-    free = dict(labels)
+    """Pair v2 words with the P-value's codes ({code: label}) -> {code: word}: explicit codes,
+    then same label / name / yes-no meaning, then most shared name tokens, then the rest in
+    code order (an unlabelled yes/no pair is oriented by the template value vs the default)."""
+    out, bare, free = {}, [], dict(labels)
+
+    def take(code, word):
+        out[code] = word
+        free.pop(code, None)
+        if word in bare:
+            bare.remove(word)
     for word, code, label in entries:
         if code is not None:
-            out[code] = word if word else camel(label, code)
-            free.pop(code, None)
-        elif label is not None:
-            hit = [c for c, l in free.items() if norm(l) == norm(label)] or \
-                  [c for c, l in free.items() if yes_no(l) and yes_no(l) == yes_no(label)]
-            if len(hit) == 1:
-                out[hit[0]] = word
-                free.pop(hit[0])
-            else:
-                bare.append(word)
-        else:
-            bare.append(word)
-    for word in list(bare):                       # same name / same yes-no meaning
+            take(code, word or camel(label, code))
+            continue
+        hit = [c for c, l in free.items() if label is not None and norm(l) == norm(label)] or \
+              [c for c, l in free.items() if label and yes_no(l) and yes_no(l) == yes_no(label)]
+        bare.append(word)
+        if len(hit) == 1:
+            take(hit[0], word)
+    for word in list(bare):
         hit = [c for c, l in free.items() if norm(l) and norm(word) in (norm(l), norm(camel(l, c)))]
         if not hit and yes_no(word) and all(yes_no(l) for l in free.values()):
             hit = [c for c, l in free.items() if yes_no(l) == yes_no(word)]
         if len(hit) == 1:
-            out[hit[0]] = word
-            free.pop(hit[0])
-            bare.remove(word)
-    for word in list(bare):                       # most shared name tokens
+            take(hit[0], word)
+    for word in list(bare):
         toks = {t.lower() for t in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", word)}
         score = {c: len(toks & set(re.findall(r"[a-z0-9]+", l.lower()))) / (len(toks) or 1)
                  for c, l in free.items()}
         best = sorted(score.values(), reverse=True) + [0, 0]
         if best[0] >= 0.5 and best[0] > best[1]:
-            c = max(score, key=score.get)
-            out[c] = word
-            free.pop(c)
-            bare.remove(word)
-    if bare and len(bare) == len(free):           # the rest in code order, checked with default
+            take(max(score, key=score.get), word)
+    if bare and len(bare) == len(free):
         order = sorted(free)
         if {yes_no(w) for w in bare} == {"yes", "no"} and value and default in order:
-            # unlabelled 0/1: the template value word must land on the default code
-            if yes_no(value) == "yes" and default == 0 or yes_no(value) == "no" and default == 1:
+            if (yes_no(value), default) in (("yes", 0), ("no", 1)):
                 order = order[::-1]
             bare.sort(key=lambda w: yes_no(w) != "no")
         out.update(zip(order, bare))
     return out
 
 
-# --------------------------------------------------------------------------------------------
-# Building the rows
-# --------------------------------------------------------------------------------------------
-def load(ref):
-    tpl = ref / "grandstream-config-templates"
-    pv = {int(r["pvalue"][1:]): r for r in read_tsv(ref / "provisioning" / "pvalues.tsv")
-          if r["tier"] == "core-phone"}
-    accounts = read_tsv(ref / "provisioning" / "pvalues_accounts.tsv")
-    texts = {fam: parse_text_template(tpl / f) for fam, f in TEXT_TEMPLATES}
-    v2 = {fam: parse_v2_template(tpl / f) for fam, f in V2_TEMPLATES}
-    return pv, accounts, texts, v2
-
-
-def account_map(accounts):
-    """acct-1 P -> [P of accounts 2..6] (GRP261x columns, else GXP21xx, else the others), and
-    the set of every account-2..6 copy named in any family's column."""
-    out, copies = {}, set()
-    for r in accounts:
-        row = []
-        for n in range(2, 7):
-            vals = [r[k].rstrip("?") for fam in ACCOUNT_COLS if r.get(k := f"{fam}_A{n}")]
-            copies.update(int(v[1:]) for v in vals)
-            row.append(int(vals[0][1:]) if vals else None)
-        out[int(r["acct1_pvalue"][1:])] = row
-    return out, copies
-
-
-def v1_key(alias):
-    """account.N.x (N = 1..16) -> account.1.x, lower case: the key an alias is matched by."""
-    m = ACCOUNT_N.match(alias)
-    if m and 1 <= int(m.group(1)) <= 16:
-        alias = "account.1." + alias[m.end():]
-    return alias.lower()
-
-
-def v2_label(comments):
-    heads = [short_label(c) for c in comments if not NOT_WORDS.match(c) and not WORD_CODE.search(c)]
-    return pick_title([h for h in heads if "," not in h and not re.match(r"-?\d", h)])
-
-
-def spec_of(p, r, occ):
-    """Merge the comment blocks of P (GRP261x, WP820, GXP17xx occurrences, then pvalues.tsv)."""
+# ---- building the rows ---------------------------------------------------------------------
+def spec_of(r, occ):
+    """Merge the comment blocks of a P-value (GRP261x, WP820, GXP17xx, then pvalues.tsv): the
+    first block with a spec decides the kind, codes/ranges are the union of all blocks."""
     enc = r["meaning"].split(" / ") + r["allowed_values_encoding"].split(" | ")
     blocks = [parse_block(b) for _, _, _, b, _ in occ] + [parse_block(enc)]
     first = next((b for b in blocks if b["pairs"] or b["nums"] or b["string"]), blocks[-1])
     labels = {}
-    for b in blocks:
-        for code, label in b["pairs"]:
-            labels.setdefault(code, label)
+    for code, label in (p for b in blocks for p in b["pairs"]):
+        labels.setdefault(code, label)
     ranges = [n for b in blocks for n in b["nums"] if n[0] != n[1]]
     discrete = {n[0] for b in blocks for n in b["nums"] if n[0] == n[1]}
     title = next((b["title"] for b in blocks if b["title"]), "")
     if title[:1].islower() and short_label(r["meaning"]).lower().endswith(title.lower()):
         title = short_label(r["meaning"])                                 # 'choice 2'
-
-    spec = {"title": title, "labels": {}, "min": None, "max": None, "maxlen": None,
-            "defaults": [b["default"] for b in blocks if b["default"] is not None]}
-    if first["nums"] and any(n[0] != n[1] for n in first["nums"]):
+    spec = {"title": title or short_label(r["meaning"]), "labels": {}, "min": None, "max": None,
+            "maxlen": None, "defaults": [b["default"] for b in blocks if b["default"] is not None]}
+    if any(n[0] != n[1] for n in first["nums"]):
         lo = min([n[0] for n in ranges] + list(discrete) + list(labels))
         hi = max([n[1] for n in ranges] + list(discrete) + list(labels))
-        if labels and hi - lo + 1 <= min(2 * len(labels) + 1, 128):
-            spec["kind"] = "enum"
-            spec["labels"] = {c: labels.get(c, "") for c in range(lo, hi + 1)}
+        if labels and hi - lo + 1 <= min(2 * len(labels) + 1, 128):   # a labelled short range
+            spec.update(kind="enum", labels={c: labels.get(c, "") for c in range(lo, hi + 1)})
         else:
             spec.update(kind="int", min=lo, max=hi)
     elif first["pairs"] or len(discrete) >= 2:
-        spec["kind"] = "enum"
-        spec["labels"] = {c: labels.get(c, "") for c in sorted(set(labels) | discrete)}
+        codes = sorted({*labels, *discrete})
+        spec.update(kind="enum", labels={c: labels.get(c, "") for c in codes})
     else:
-        spec["kind"] = "string"
-        spec["maxlen"] = next((b["maxlen"] for b in blocks if b["maxlen"]), None)
+        spec.update(kind="string", maxlen=next((b["maxlen"] for b in blocks if b["maxlen"]), None))
     return spec
+
+
+def default_candidates(spec, occ, r):
+    """'Default is X' of the first template holding P, then the template values (GRP261x, WP820,
+    GXP17xx; active lines first), then the other comments, then pvalues.tsv."""
+    first = [d for f, _, _, b, _ in occ if f == occ[0][0]
+             if (d := parse_block(b)["default"]) is not None][:1] if occ else []
+    values = [v for _, v, _, _, _ in sorted(occ, key=lambda o: (FAM_ORDER.get(o[0], 9), o[2]))]
+    return first + values + spec["defaults"] + [r["default"]]
 
 
 def resolve_code(text, labels, words):
     text = text.strip().rstrip(".").strip()
     if (m := re.match(r"^(-?\d+)(?![\d.])", text)):
         return int(m.group(1))
-    for c in labels:
-        if norm(text) and norm(text) in (norm(labels[c]), norm(words.get(c, ""))):
-            return c
-    return None
-
-
-def default_candidates(spec, occ, r):
-    """'Default is X' of the first template holding P, then the template values (GRP261x, WP820,
-    GXP17xx; active lines first), then the other comments, then pvalues.tsv."""
-    first_fam = occ[0][0] if occ else None
-    first = [parse_block(b)["default"] for f, _, _, b, _ in occ if f == first_fam]
-    first = [d for d in first if d is not None][:1]
-    values = [v for _, v, c, _, _ in sorted(occ, key=lambda o: (FAM_ORDER[o[0]], o[2]))]
-    return first + values + spec["defaults"] + [r["default"]]
-
-
-FAM_ORDER = {"GRP261x": 0, "WP820": 1, "GXP17xx": 2}
+    return next((c for c in labels if norm(text) and norm(text) in
+                 (norm(labels[c]), norm(words.get(c, "")))), None)
 
 
 def pick_default(row, cands, words):
-    kind = row["type"]
-    for c in cands:
-        if c is None:
-            continue
-        if kind in ("string", "password"):
+    """First candidate that is valid for the row's type (a code, a number in range)."""
+    for c in filter(lambda c: c is not None, cands):
+        if row["type"] in ("string", "password"):
             c = re.split(r"\.\s", c.strip())[0].rstrip(".") if c.strip() else ""
             return "" if c.lower() == "blank" else c
-        if kind == "int":
+        if row["type"] == "int":
             m = re.match(r"^\s*(-?\d+)(?:\s*(?:seconds?|ms|minutes?)?)\s*(?:[.(,]|$)", c)
             if m and row["min"] <= int(m.group(1)) <= row["max"]:
                 return m.group(1)
-        elif c.strip():
-            code = resolve_code(c, row["labels"], words)
-            if code is not None and code in row["labels"]:
-                return str(code)
-    return "" if kind in ("string", "password") else None
+        elif c.strip() and (code := resolve_code(c, row["labels"], words)) in row["labels"]:
+            return str(code)
+    return "" if row["type"] in ("string", "password") else None
 
 
 def make_prow(p, r, occ, accts):
-    spec = spec_of(p, r, occ)
+    spec = spec_of(r, occ)
     fams = {CURRENT[t] for t in r["templates_containing"].split(",") if t in CURRENT}
-    page, section = split_section((occ[0][4] if occ and occ[0][4] else "") or r["section"])
-    return {"p": p, "alias": "" if "[DECT" in r["notes"] else r["alias"], "alts": re.findall(
-                r"DIFFERENT alias spelling in older [^:]*: (\S+) \(accept both\)", r["notes"]),
+    page, section = split_section((occ[0][4] if occ else "") or r["section"])
+    return {"p": p, "key": f"P{p}", "alias": "" if "[DECT" in r["notes"] else r["alias"],
+            "alts": re.findall(r"DIFFERENT alias spelling in older [^:]*: (\S+) \(accept both\)",
+                               r["notes"]),
             "accts": accts, "type": spec["kind"], "min": spec["min"], "max": spec["max"],
             "maxlen": spec["maxlen"], "labels": spec["labels"], "words": {}, "page": page,
-            "section": section, "label": spec["title"] or short_label(r["meaning"]),
-            "models": [f for f in FAMILIES if f in fams | {o[0] for o in occ}], "spec": spec}
-
-
-def overlap(a, b):
-    a, b = set(re.findall(r"[a-z0-9]+", a.lower())), set(re.findall(r"[a-z0-9]+", b.lower()))
-    return len(a & b) / (len(a | b) or 1)
+            "section": section, "label": spec["title"], "spec": spec,
+            "models": [f for f in FAMILIES if f in fams | {o[0] for o in occ}]}
 
 
 def assign_aliases(rows, pv, v2idx):
-    """One owner per alias (best label match with the v2 template, then GRP261x, then the
-    'explicit' source); 'accept both' renames become alt_aliases when nobody else owns them."""
+    """One owner per alias (best title match with the v2 template's comment, then GRP261x, then
+    the 'explicit' source); 'accept both' renames become alt_aliases nobody else owns."""
+    def overlap(a, b):
+        a, b = set(re.findall(r"[a-z0-9]+", a.lower())), set(re.findall(r"[a-z0-9]+", b.lower()))
+        return len(a & b) / (len(a | b) or 1)
     claims = collections.defaultdict(list)
     for p, row in rows.items():
         if row["alias"]:
@@ -572,15 +566,36 @@ def assign_aliases(rows, pv, v2idx):
         taken |= {v1_key(a) for a in alts + [row["alias"]] if a}
 
 
-def v2_words(row, hits, cands):
-    """Words of an enum from the v2 templates' drop-down lists (later lists only fill gaps)."""
+# ---- a row's codes and words -------------------------------------------------------------
+def add_word(row, code, word):
+    """Record a drop-down word for a code: the first is canonical, later spellings that differ
+    beyond loose() are alternatives; a word another code already has is refused (False)."""
+    word = word.strip()
+    word = word if not word or WORD_OK.fullmatch(word) else camel(word, code)
+    key = loose(word)
+    owner = next((c for c in row["words"] if key in map(loose, words_of(row, c))), None)
+    if not key or owner is not None:
+        return owner == code
+    if code in row["words"]:
+        if NUMBER.match(word):
+            return False
+        row.setdefault("alt_words", {}).setdefault(code, []).append(word)
+    else:
+        row["words"][code] = word
+    return True
+
+
+def v2_words(row, cands, fam_labels):
+    """Words of an enum from the v2 drop-down lists: the first list gives the canonical words,
+    later lists fill gaps and add other spellings. A list is paired with the codes by the labels
+    of its own family's text template first (codes can mean different things per model)."""
     guess, lists = pick_default(row, cands, {}), []
-    for fam, alias, value, comments, _ in hits:
+    for fam, alias, value, comments, _ in row["hits"]:
         if row["type"] == "enum" and (e := parse_word_list(comments, value)) and e not in lists:
             lists.append(e)
-            for c, w in map_words(e, row["labels"], value, guess and int(guess)).items():
-                if c not in row["words"] and w.lower() not in map(str.lower, row["words"].values()):
-                    row["words"][c] = w
+            own = {c: l for c, l in fam_labels.get(fam, {}).items() if c in row["labels"]}
+            for c, w in map_words(e, {**row["labels"], **own}, value, guess and int(guess)).items():
+                add_word(row, c, w)
 
 
 def borrow_words(rows):
@@ -594,133 +609,192 @@ def borrow_words(rows):
         d = donors.get(tuple(row["labels"]))
         if d and row["type"] == "enum" and not row["words"] and not any(row["labels"].values()):
             row["words"], row["labels"] = dict(d["words"]), dict(d["labels"])
+            row["alt_words"] = {c: list(ws) for c, ws in d.get("alt_words", {}).items()}
 
 
-def finish_row(row, cands):
-    """Final codes/words, type (bool/enum/password) and default."""
+def finish_row(row):
+    """Final codes and words (unique under loose(), no separators), bool / password type."""
     if row["type"] == "enum":
-        for c, w in row["words"].items():
-            row["labels"].setdefault(c, w)
-        row["labels"] = dict(sorted(row["labels"].items()))
+        row["labels"] = dict(sorted({**row["words"], **row["labels"]}.items()))
         seen = set()
-        for c in row["labels"]:
-            w = row["words"].get(c) or camel(row["labels"][c], c)
-            w = w if re.fullmatch(r"[^|=,\s]+", w) else camel(w, c)
-            w = w if w.lower() not in seen else f"{w}{c}".replace("-", "m")
-            row["words"][c] = w
-            seen.add(w.lower())
-        yn = {c: yes_no(row["labels"][c]) or yes_no(row["words"][c]) for c in row["labels"]}
+        for c, label in row["labels"].items():
+            w = row["words"].get(c) or camel(label, c)
+            w = w if WORD_OK.fullmatch(w) else camel(w, c)
+            row["words"][c] = w = w if loose(w) not in seen else f"{w}{c}".replace("-", "m")
+            seen.add(loose(w))
+        finish_alt_words(row, seen)
+        yn = {c: yes_no(l) or yes_no(row["words"][c]) for c, l in row["labels"].items()}
         if set(yn) == {0, 1} and {yn[0], yn[1]} == {"yes", "no"}:
             row["type"] = "bool"
     elif PASSWORD_RE.search(row["label"] + " " + row["alias"]) and \
             not NOT_PASSWORD_RE.search(row["label"]):
         row["type"] = "password"
-    row["default"] = pick_default(row, cands, row["words"])
 
 
-def valid(row, value):
-    """The validation rule shared with the Rust side."""
-    if value == "":
-        return True
-    kind = row["type"]
-    if kind in ("bool", "enum"):
-        return value in {str(c) for c in row["labels"]} or \
-            value.lower() in {w.lower() for w in row["words"].values()}
-    if kind == "int":
-        return bool(INT_RE.match(value)) and row["min"] <= int(value) <= row["max"]
-    return (row["maxlen"] is None or len(value) <= row["maxlen"]) and \
-        not re.search(r"[\x00-\x08\x0a-\x1f\x7f]", value)
+def finish_alt_words(row, seen):
+    """Alternative words in code-column form, without the ones loose() already matches."""
+    for c, alts in list(row.get("alt_words", {}).items()):
+        out = []
+        for w in alts:
+            w = w if WORD_OK.fullmatch(w) else camel(w, c)
+            if c in row["labels"] and loose(w) not in seen and not w.isdigit():
+                out.append(w)
+                seen.add(loose(w))
+        row["alt_words"][c] = out
+
+
+def settle_words(row):
+    """Last touch on the words: a spelling the files use becomes canonical where the canonical
+    one is unused (exports write it), and a bool drops alternatives its synonyms cover."""
+    used = collections.Counter(loose(v) for v in row.get("values", []))   # the templates'
+    for c in row["labels"] if row["type"] in ("bool", "enum") else ():
+        words = words_of(row, c)
+        if row["type"] == "enum" and not used[loose(words[0])] and \
+                used[loose(best := max(words, key=lambda w: used[loose(w)]))]:
+            row["words"][c], row["alt_words"][c] = best, [w for w in words if w != best]
+        side = next((s for s in (POSITIVE, NEGATIVE) if loose(row["words"][c]) in s), ())
+        if row["type"] == "bool" and c in row.get("alt_words", {}):
+            row["alt_words"][c] = [w for w in row["alt_words"][c] if loose(w) not in side]
 
 
 def reconcile(row, values, notes):
-    """The templates are right: widen / add codes / fall back to string where a value fails."""
-    for v in values:
-        if valid(row, v):
-            continue
-        kind = row["type"]
-        if kind == "int" and INT_RE.match(v):
+    """The data is right: widen / add a code / pair a word / fall back to string where a value
+    fails."""
+    for v in (v for v in values if not valid(row, v)):
+        if row["type"] == "int" and NUMBER.match(v.strip()):
             row["min"], row["max"] = min(row["min"], int(v)), max(row["max"], int(v))
             notes["widened range"].append(row["key"])
-        elif kind in ("bool", "enum") and INT_RE.match(v):
-            row["labels"][int(v)], row["words"][int(v)] = "", v
-            row["labels"] = dict(sorted(row["labels"].items()))
-            row["type"] = "enum"
+        elif row["type"] in ("bool", "enum") and NUMBER.match(v.strip()):
+            add_code(row, int(v), "", v.strip())
             notes["added code"].append(row["key"])
-        elif kind in ("string", "password"):
+        elif row["type"] in ("bool", "enum") and (c := guess_code(row, v)) is not None and \
+                add_word(row, c, v):
+            notes["word paired with a code by its label"].append(f"{row['key']}={v!r}->{c}")
+        elif row["type"] in ("string", "password"):
             row["maxlen"] = None
             notes["dropped max length"].append(row["key"])
         else:
             row.update(type="string", min=None, max=None, maxlen=None, labels={}, words={},
-                       default=row["default"] if row["p"] else v)
+                       alt_words={}, default=v if row.get("sample") or not row["p"] else
+                       row["default"])
             notes["fell back to string"].append(f"{row['key']}={v!r}")
 
 
-def make_alias_row(key, alias, value, comments, section):
+def guess_code(row, word):
+    """The code a word that no code has means, by its label (map_words on the word alone); a
+    yes/no word with several yes/no codes takes the lowest."""
+    if (hit := map_words([(word, None, None)], row["labels"], "", None)):
+        return next(iter(hit))
+    same = [c for c, label in row["labels"].items() if yes_no(label) and
+            yes_no(label) == yes_no(word)]
+    return min(same) if same else None
+
+
+def to_enum(row):
+    """A bool that gets another code becomes an enum: the yes/no synonyms its values used
+    become alternative words, as an enum takes none."""
+    if row["type"] == "bool":
+        used = {v: code_of(row, v) for v in row.get("values", []) + row.get("sample_values", [])
+            if v.strip() and not NUMBER.match(v.strip())}
+        row["type"] = "enum"
+        for v, c in used.items():
+            if c is not None:
+                add_word(row, c, v)
+
+
+def add_code(row, code, label, word):
+    if code not in row["labels"]:
+        to_enum(row)
+        row["labels"] = dict(sorted({**row["labels"], code: label}.items()))
+    add_word(row, code, word) or row["words"].setdefault(code, str(code))
+
+
+# ---- assembling the schema ---------------------------------------------------------------
+def make_alias_row(alias, value, comments, section, fam):
     """A v2 item with no P-value: type from its word list, default = its template value."""
     m = ACCOUNT_N.match(alias)
-    alias = "account.1." + alias[m.end():] if m else alias
-    row = {"p": None, "alias": alias, "alts": [], "accts": None, "type": "string", "min": None,
-           "max": None, "maxlen": None, "labels": {}, "words": {}, "page": section[0],
-           "section": section[1], "label": v2_label(comments), "models": [], "default": value}
-    entries = parse_word_list(comments, value)
-    if entries:
-        words = [w if w and re.fullmatch(r"[^|=,\s]+", w) else camel(w or l, c)
-                 for w, c, l in entries]
-        if sorted(yes_no(w) or "" for w in words) == ["no", "yes"] and len(words) == 2:
-            codes = [1 if yes_no(w) == "yes" else 0 for w in words]
-        else:
-            codes = [c if c is not None else i for i, (_, c, _) in enumerate(entries)]
+    heads = [short_label(c) for c in comments if not NOT_WORDS.match(c) and not WORD_CODE.search(c)
+             and not all(yes_no(w) for w in re.split(r",| or |/", c.rstrip(".")))]
+    row = {"p": None, "key": alias, "alias": "account.1." + alias[m.end():] if m else alias,
+           "alts": [], "accts": None, "type": "string", "min": None, "max": None, "maxlen": None,
+           "labels": {}, "words": {}, "page": section[0], "section": section[1], "models": [fam],
+           "label": pick_title([h for h in heads if "," not in h and not re.match(r"-?\d", h)]),
+           "default": value}
+    if (entries := parse_word_list(comments, value)):
+        words = [w if w and WORD_OK.fullmatch(w) else camel(w or l, c) for w, c, l in entries]
+        yn = sorted(yes_no(w) or "" for w in words)
+        yes = "no" if any("invert_yes_no" in c.lower() for c in comments) else "yes"
+        codes = [int(yes_no(w) == yes) for w in words] if yn == ["no", "yes"] else \
+            [c if c is not None else i for i, (_, c, _) in enumerate(entries)]
         pairs = sorted(zip(codes, words, [l or w for (_, _, l), w in zip(entries, words)]))
-        row["words"] = {c: w for c, w, _ in pairs}
-        row["labels"] = {c: l for c, _, l in pairs}
-        row["type"] = "bool" if set(codes) == {0, 1} and len(pairs) == 2 and \
-            {yes_no(w) for w in words} == {"yes", "no"} else "enum"
-        code = resolve_code(value, row["labels"], row["words"]) if value else None
-        row["default"] = str(code if code in row["labels"] else
-                             0 if 0 in row["labels"] else pairs[0][0])
+        row.update(type="bool" if yn == ["no", "yes"] else "enum",
+                   words={c: w for c, w, _ in pairs}, labels={c: l for c, _, l in pairs})
+        code = next((c for c, w in row["words"].items() if loose(w) == loose(value)), None) \
+            if value else None
+        code = resolve_code(value, row["labels"], row["words"]) if code is None and value else code
+        row["default"] = str(code if code in row["labels"] else 0 if 0 in row["labels"]
+                             else pairs[0][0])
     elif PASSWORD_RE.search(alias + " " + row["label"]):
         row["type"] = "password"
     return row
 
 
 def build(ref):
-    """All schema rows, sorted, plus the notes of what reconcile() had to adjust."""
+    """All schema rows, sorted, plus notes on what had to be adjusted: the templates' rows, then
+    what the provisioning-system samples add (lower priority)."""
+    notes = collections.defaultdict(list)
+    rows = template_rows(ref, notes)
+    for row in rows:
+        settle_words(row)
+    before = {id(row): describe(row) for row in rows}
+    items = sample_items(load_samples(ref), {r["page"].lower() for r in rows if r["page"]})
+    rows += apply_samples(rows, items, notes)
+    fit_samples(items, notes)
+    for row in rows:
+        settle_words(row)
+        if id(row) in before and describe(row) != before[id(row)]:
+            notes["samples: widened"].append(f"{row['key']}: {change(before[id(row)], row)}")
+    return sorted(rows, key=lambda r: (r["p"] is None, r["p"] or 0, r["alias"].lower())), notes
+
+
+def template_rows(ref, notes):
+    """The rows of the reference table and the official templates (the primary source)."""
     pv, accounts, texts, v2 = load(ref)
     amap, copies = account_map(accounts)
-    occ, tvalues = collections.defaultdict(list), collections.defaultdict(list)
+    occ, v2idx = (collections.defaultdict(list) for _ in range(2))
     for fam, entries in texts.items():
-        for pnum, value, commented, block, section in entries:
-            occ[pnum].append((fam, value, commented, block, section))
-    v2idx = collections.defaultdict(list)
+        for pnum, *rest in entries:
+            occ[pnum].append((fam, *rest))
     for fam, items in v2.items():
-        for alias, value, comments, heading in items:
-            v2idx[v1_key(alias)].append((fam, alias, value, comments, heading))
+        for alias, *rest in items:
+            v2idx[v1_key(alias)].append((fam, alias, *rest))
     rows = {p: make_prow(p, r, occ[p], amap.get(p)) for p, r in pv.items() if p not in copies}
-    for p, accts in amap.items():                  # alias of account 1 from account N rows
+    for p, accts in amap.items():                  # account-1 alias from an account-N row
         for n, q in enumerate(accts, 2):
-            a = pv.get(q, {}).get("alias", "") if q else ""
+            a = pv[q]["alias"] if q in pv else ""
             if not rows[p]["alias"] and a.lower().startswith(f"account.{n}."):
                 rows[p]["alias"] = "account.1." + a.split(".", 2)[2]
     assign_aliases(rows, pv, v2idx)
-    notes = collections.defaultdict(list)
-    for p, row in rows.items():
+    ordered = sorted(rows.values(), key=lambda r: r["p"])
+    for row in ordered:
         row["hits"] = [h for a in [row["alias"]] + row["alts"] if a for h in v2idx[v1_key(a)]]
-        row["cands"] = default_candidates(row["spec"], occ[p], pv[p])
-        v2_words(row, row["hits"], row["cands"])
-    borrow_words(sorted(rows.values(), key=lambda r: r["p"]))
-    for p, row in rows.items():
-        finish_row(row, row["cands"])
-        row["key"] = f"P{p}"
-        values = [o[1] for q in [p] + [q for q in (row["accts"] or []) if q] for o in occ[q]
-                  if not o[2]]
-        reconcile(row, values + [h[2] for h in row["hits"]], notes)
+        row["cands"] = default_candidates(row["spec"], occ[row["p"]], pv[row["p"]])
+        v2_words(row, row["cands"], {f: dict(parse_block(b)["pairs"])
+                                     for f, _, _, b, _ in occ[row["p"]]})
+    borrow_words(ordered)
+    for row in ordered:
+        finish_row(row)
+        row["default"] = pick_default(row, row["cands"], row["words"])
+        values = [o[1] for q in [row["p"], *(row["accts"] or [])] if q for o in occ[q] if not o[2]]
+        row["values"] = values + [h[2] for h in row["hits"]]
+        reconcile(row, row["values"], notes)
         if row["default"] is None:
             row["default"] = pick_default(row, row["cands"], row["words"])
-        if row["default"] is None or not valid(row, row["default"]):
+        if row["default"] is None:         # nothing usable in the data: lowest code / 0 or min
             row["default"] = str(min(row["labels"])) if row["labels"] else \
-                str(max(row["min"], min(0, row["max"]))) if row["type"] == "int" else ""
+                str(max(row["min"], min(0, row["max"])))
             notes["default not in data"].append(row["key"])
-    known = {v1_key(a): row for row in rows.values() for a in [row["alias"]] + row["alts"] if a}
+    known = {v1_key(a): row for row in ordered for a in [row["alias"]] + row["alts"] if a}
     extra = {}
     for fam, items in v2.items():
         section = ("", "")
@@ -730,108 +804,343 @@ def build(ref):
             if key in known:
                 section = (known[key]["page"], known[key]["section"])
             elif ALIAS_OK.match(alias):
-                if key not in extra:
-                    extra[key] = make_alias_row(key, alias, value, comments, section)
-                    extra[key]["key"] = alias
-                extra[key]["models"] = [f for f in FAMILIES if f in extra[key]["models"] + [fam]]
-                reconcile(extra[key], [value], notes)
-    ordered = sorted(rows.values(), key=lambda r: r["p"]) + \
-        sorted(extra.values(), key=lambda r: r["alias"])
-    return ordered, notes
+                row = extra.setdefault(key, make_alias_row(alias, value, comments, section, fam))
+                row["models"] = [f for f in FAMILIES if f in row["models"] + [fam]]
+                row.setdefault("values", []).append(value)
+                reconcile(row, [value], notes)
+    return ordered + list(extra.values())
 
 
-# --------------------------------------------------------------------------------------------
-# Output
-# --------------------------------------------------------------------------------------------
-def access_of(path, label):
-    if path.startswith(USER_SECTIONS) or any(
-            path.startswith(pre) and re.search(kws, label, re.I) for pre, kws in USER_LABELS.items()):
-        return "user"
-    return "admin"
+# ---- the provisioning-system samples: lower-priority sources --------------------------------
+class RowIndex:
+    """Rows by P-value (accounts 2..6 too) and by alias key, as a file's keys find them."""
+
+    def __init__(self, rows):
+        self.by_p, self.by_alias = {}, {}
+        for row in rows:
+            self.add(row)
+
+    def add(self, row):
+        self.by_p.update({q: row for q in [row["p"], *(row["accts"] or [])] if q})
+        self.by_alias.update({v1_key(a): row for a in [row["alias"], *row["alts"]] if a})
+
+    def find(self, key):
+        p = pvalue_name(key)
+        return self.by_p.get(p) if p is not None else self.by_alias.get(v1_key(key))
 
 
-def effect_of(path, label, kind):
-    low = label.lower()
-    if path.startswith(RESTART_SECTIONS) or any(k in low for k in RESTART_LABELS) or (
-            kind in ("string", "password") and any(k in low for k in RESTART_DATA_LABELS)):
-        return "restart"
-    return "live"
+def is_account(row):
+    return row["accts"] is not None or row["alias"].lower().startswith("account.1.")
 
 
+def sample_items(samples, pages):
+    """Every entry of the rendered samples with what its comments say: file, fam, key, value,
+    p (the key's P-value or the one a 'Pvalue' note gives), alias, block (comment lines),
+    heading (the section heading in force)."""
+    items = []
+    for f, (fam, entries) in samples.items():
+        heading = ""
+        for key, value, comments in entries:
+            noted, head, block = read_comments(comments, pages)
+            heading, p = head or heading, pvalue_name(key)
+            items.append({"file": f, "fam": fam, "key": key, "value": value, "block": block,
+                          "p": p if p is not None else (noted[-1] if noted else None),
+                          "alias": None if p is not None else key, "heading": heading})
+    return items
+
+
+def apply_samples(rows, items, notes):
+    """Aliases and P-values the samples pair onto the rows: a new alias of a known P-value is an
+    alt alias (a firmware rename), a new P-value of a known alias without one its P-value, and
+    unknown settings of the model samples new rows. Returns the new rows."""
+    index, new, prev = RowIndex(rows), [], None
+    for it in items:
+        prev, last = it, prev
+        alias = it["alias"] if it["alias"] and ALIAS_OK.match(it["alias"]) else None
+        if it["key"].lower() == AUTH_KEY or it["alias"] and not alias:
+            continue
+        rp = index.by_p.get(it["p"]) if it["p"] else None
+        ra = index.by_alias.get(v1_key(alias)) if alias else None
+        if rp and ra and rp is not ra:
+            notes["sample pairs an alias with another row's P-value: kept apart"].append(
+                f"{alias}=P{it['p']}(row {ra['key']})")
+        elif rp and alias and ra is None:
+            if attach_alias(rp, alias):
+                index.add(rp)
+                notes["alias added by a sample"].append(f"{rp['key']}:{alias}")
+            else:
+                notes["sample alias not added (scope differs)"].append(f"{rp['key']}:{alias}")
+        elif ra and it["p"] and ra["p"] is None:
+            ra["p"], ra["key"] = it["p"], f"P{it['p']}"
+            index.add(ra)
+            notes["P-value added by a sample"].append(f"{alias}=P{it['p']}")
+        elif it["fam"] and not rp and (it["p"] or not ra):
+            new.append(row := sample_row(it, None if ra else alias))
+            if last and (twin := index.find(last["key"])) and twin["label"] == row["label"] \
+                    and row["alias"]:           # a comment copied from the entry before
+                words = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", row["alias"].split(".")[-1])
+                row["label"] = " ".join(w[:1].upper() + w[1:] for w in words)
+            index.add(row)
+            notes["row added by a sample"].append(row["key"] + ("" if ra is None or not alias
+                                                                 else f"(alias is {ra['key']}'s)"))
+    for it in items:
+        it["row"] = index.find(it["key"]) if it["key"].lower() != AUTH_KEY else None
+    return new
+
+
+def attach_alias(row, alias):
+    """Add a sample's alias to a row as its alias or an alt alias; False if the scope differs."""
+    if is_account(row) != bool(m := ACCOUNT_N.match(alias)):
+        return False
+    alias = "account.1." + alias[m.end():] if m else alias
+    if row["alias"]:
+        row["alts"].append(alias)
+    else:
+        row["alias"] = alias
+    return True
+
+
+def sample_row(it, alias):
+    """A row for a setting only a sample has: a v2 item with a word list like make_alias_row,
+    else from its comment block like a template P-value (title, codes, Number ranges). Without
+    `alias` (another row has the item's alias) it is a P-value row, account-scoped if the
+    item's alias is."""
+    value, block, section = it["value"], it["block"], split_section(it["heading"])
+    if it["alias"] and parse_word_list(block, value):
+        row = make_alias_row(it["alias"], value, block, section, it["fam"])
+        finish_row(row)                                  # words told apart under loose()
+    else:
+        r = {"meaning": "", "allowed_values_encoding": "", "notes": "", "default": "",
+             "templates_containing": "", "section": it["heading"], "alias": ""}
+        occ = [(it["fam"], value, False, block, it["heading"])]
+        row = make_prow(it["p"], r, occ, None)
+        row["alias"] = alias or ""
+        finish_row(row)
+        row["default"] = pick_default(row, default_candidates(row["spec"], occ, r), row["words"])
+    if (m := ACCOUNT_N.match(it["alias"] or "")):
+        row["alias"] = "account.1." + alias[m.end():] if alias else ""
+        row["accts"] = None if alias else [None] * 5
+    elif not alias:
+        row["alias"] = ""
+    if row["type"] == "password" and alias and not PASSWORD_RE.search(alias):
+        row["type"] = "string"                     # the alias says otherwise (a copied comment)
+    if row["default"] is None or not valid(row, row["default"]):
+        row["default"] = str(min(row["labels"])) if row["labels"] else \
+            str(max(row["min"], min(0, row["max"]))) if row["type"] == "int" else ""
+    row.update(p=it["p"], key=f"P{it['p']}" if it["p"] else row["alias"], values=[],
+               sample=True)
+    return row
+
+
+def fit_samples(items, notes):
+    """Widen rows to what the samples document (ranges, codes, drop-down words), then make
+    every sample value valid (reconcile). The templates' labels and defaults stay."""
+    for it in items:
+        if (row := it["row"]) is not None:
+            row.setdefault("sample_values", []).append(it["value"])
+    for it in items:
+        if (row := it["row"]) is not None:
+            row["models"] = [f for f in FAMILIES if f in row["models"] + [it["fam"]]]
+            widen_to_doc(row, it)
+    sample_notes = collections.defaultdict(list)
+    for it in items:
+        if (row := it["row"]) is not None and not valid(row, it["value"]):
+            reconcile(row, [it["value"]], sample_notes)
+    for what, keys in sample_notes.items():
+        notes["samples: " + what] += keys
+
+
+def change(before, row):
+    """'int 1..10 -> int 0..30', or for codes only the codes that changed."""
+    after = describe(row)
+    if before.split()[0] in ("bool", "enum") and after.split()[0] == "enum":
+        old = dict(c.split("=", 1) for c in before.split(" ", 1)[1].split("|"))
+        new = dict(c.split("=", 1) for c in after.split(" ", 1)[1].split("|"))
+        diff = [f"{c}={w}" if c not in old else f"{c}={old[c]}->{w}" for c, w in new.items()
+                if old.get(c) != w]
+        return f"{before.split()[0]} -> enum, " + " ".join(diff)
+    return f"{before} -> {after}"
+
+
+def describe(row):
+    if row["type"] == "int":
+        return f"int {row['min']}..{row['max']}"
+    if row["type"] in ("bool", "enum"):
+        return row["type"] + " " + "|".join(f"{c}={';'.join(words_of(row, c))}"
+                                            for c in row["labels"])
+    return row["type"] + (f" max {row['maxlen']}" if row["maxlen"] else "")
+
+
+def widen_to_doc(row, it):
+    """Accept what a sample's comments document beyond the row: Number ranges and values,
+    code lists, drop-down words (a v2 list is taken in code order where it agrees)."""
+    spec = parse_block(it["block"])
+    nums = spec["nums"] + [(c, c) for c, _ in spec["pairs"]]
+    if row.get("sample") and row["type"] == "string" and any(a != b for a, b in spec["nums"]) \
+            and all(NUMBER.match(v.strip()) or not v.strip() for v in row["sample_values"]):
+        row.update(type="int", min=min(n[0] for n in nums), max=max(n[1] for n in nums))
+        row["default"] = row["default"] if valid(row, row["default"]) else str(row["min"])
+    elif row["type"] == "int" and nums:
+        row["min"] = min(row["min"], *(lo for lo, _ in nums))
+        row["max"] = max(row["max"], *(hi for _, hi in nums))
+    elif row["type"] in ("string", "password") and row["maxlen"] and spec["maxlen"]:
+        row["maxlen"] = max(row["maxlen"], spec["maxlen"])
+    if row["type"] not in ("bool", "enum"):
+        return
+    for code, label in spec["pairs"]:
+        if code not in row["labels"]:
+            add_code(row, code, label, camel(label, code))
+    lo, hi = min([n[0] for n in nums] or [0]), max([n[1] for n in nums] or [0])
+    if any(a != b for a, b in spec["nums"]) and (lo < min(row["labels"]) or
+                                                 hi > max(row["labels"])):
+        if all(NUMBER.match(v.strip()) or not v.strip() for v in
+               row.get("values", []) + row["sample_values"]):
+            row.update(type="int", min=min(lo, *row["labels"]), max=max(hi, *row["labels"]),
+                       labels={}, words={}, alt_words={})
+            return
+    for code in sorted({c for a, b in spec["nums"] if a == b for c in [a]} - set(row["labels"])):
+        add_code(row, code, "", str(code))
+    if it["alias"] and (entries := parse_word_list(it["block"], it["value"])):
+        learn_words(row, entries)
+
+
+def learn_words(row, entries):
+    """The words of a sample's drop-down list: explicit codes; else a word no code has goes to
+    the code its label names (guess_code), or, where the list agrees with code order (not a
+    yes/no list), to the code of its position."""
+    found = []
+    for i, (word, code, label) in enumerate(entries):
+        word = word or camel(label or "", code)
+        if (m := re.fullmatch(r"(-?\d+)\s*\((-?\d+)\)", word)):       # '-6(1)': label(code)
+            add_code(row, int(m.group(2)), m.group(1), m.group(2))
+        elif code is not None:
+            add_code(row, code, label or word, word)
+        else:
+            found.append((i, code_of(row, word), word))
+    guessed = [(i, guess_code(row, w) if c is None else c, w) for i, c, w in found]
+    in_order = not all(yes_no(w) for _, _, w in found) and \
+        all(c == i for i, c, _ in guessed if c is not None)
+    for i, c, word in guessed:
+        if c is not None:
+            add_word(row, c, word)
+        elif in_order:
+            add_code(row, i, word, word)
+
+
+
+
+
+# ---- output --------------------------------------------------------------------------------
 def render(rows):
     out = [HEADER, "\t".join(COLUMNS)]
     for r in rows:
         account = r["accts"] is not None or r["alias"].lower().startswith("account.1.")
-        path = f"{r['page']}/{r['section']}"
+        path, low, text = f"{r['page']}/{r['section']}", r["label"].lower(), r["type"] == "string"
+        user = path.startswith(USER_SECTIONS) or any(
+            path.startswith(pre) and re.search(kw, low) for pre, kw in USER_LABELS.items())
+        restart = path.startswith(RESTART_SECTIONS) or any(k in low for k in RESTART_LABELS) or (
+            (text or r["type"] == "password") and any(k in low for k in RESTART_DATA_LABELS))
         rng = (r["min"], r["max"]) if r["type"] == "int" else \
             (None, r["maxlen"]) if r["type"] in ("string", "password") else (None, None)
-        clean = [re.sub(r"[\t|]", " ", r["labels"][c]).strip() for c in r["labels"]]
-        out.append("\t".join(str(x) if x is not None else "" for x in (
+        out.append("\t".join("" if x is None else str(x) for x in (
             f"P{r['p']}" if r["p"] else "", r["alias"], ",".join(r["alts"]),
             "account" if account else "global",
-            ",".join(f"P{q}" if q else "" for q in (r["accts"] or [None] * 5)) if account else "",
-            r["type"], *rng, "|".join(f"{c}={r['words'][c]}" for c in r["labels"]),
-            "|".join(clean), r["default"], access_of(path, r["label"]),
-            effect_of(path, r["label"], r["type"]), r["page"], r["section"],
-            r["label"].replace("\t", " "), ",".join(r["models"]))))
+            ",".join(f"P{q}" if q else "" for q in r["accts"] or [None] * 5) if account else "",
+            r["type"], *rng, "|".join(f"{c}={';'.join(words_of(r, c))}" for c in r["labels"]),
+            "|".join(re.sub(r"[\t|]", " ", l).strip() for l in r["labels"].values()),
+            r["default"], "user" if user else "admin", "restart" if restart else "live",
+            r["page"], r["section"], r["label"].replace("\t", " "), ",".join(r["models"]))))
     return "\n".join(out) + "\n"
 
 
-# --------------------------------------------------------------------------------------------
-# Self-check
-# --------------------------------------------------------------------------------------------
-def load_schema(text, problems):
-    """Rows of an emitted schema, indexed by P number and by alias key; structural checks."""
-    by_p, by_alias, rows = {}, {}, []
-    for n, line in enumerate(text.split("\n")[2:], 3):
-        f = line.split("\t")
-        if not line or len(f) != len(COLUMNS):
-            problems.append(f"line {n}: {len(f)} columns") if line else None
-            continue
+# ---- self-check ----------------------------------------------------------------------------
+class Schema:
+    """An emitted schema read back the way crates/config/src/schema.rs reads it, with the
+    structural checks (columns, duplicates, alias prefixes, codes, defaults)."""
+
+    def __init__(self, text):
+        self.rows, self.problems, self.by_p, self.by_global, self.by_account = [], [], {}, {}, {}
+        for n, line in enumerate(text.split("\n")[2:], 3):
+            if line:
+                self.add(n, line)
+
+    def add(self, n, line):
+        if len(f := line.split("\t")) != len(COLUMNS):
+            self.problems.append(f"line {n}: {len(f)} columns")
+            return
         d = dict(zip(COLUMNS, f))
-        codes = [c.split("=", 1) for c in d["codes"].split("|")] if d["codes"] else []
-        row = {"type": d["type"], "labels": {int(c): "" for c, _ in codes},
-               "words": {int(c): w for c, w in codes}, "maxlen": None, "min": None, "max": None}
+        codes = [(int(c), ws.split(";")) for c, ws in
+                 (pair.split("=", 1) for pair in d["codes"].split("|") if pair)]
+        row = {"type": d["type"], "labels": {c: "" for c, _ in codes}, "min": None, "max": None,
+               "words": {c: ws[0] for c, ws in codes}, "maxlen": None, "name": d["pvalue"] or
+               d["alias"], "alt_words": {c: ws[1:] for c, ws in codes}, "scope": d["scope"]}
         if d["type"] == "int":
             row["min"], row["max"] = int(d["min"]), int(d["max"])
         elif d["max"]:
             row["maxlen"] = int(d["max"])
-        for p in filter(None, [d["pvalue"]] + d["account_pvalues"].split(",")):
-            problems.append(f"duplicate P-value {p}") if int(p[1:]) in by_p else None
-            by_p[int(p[1:])] = row
-        for a in filter(None, [d["alias"]] + d["alt_aliases"].split(",")):
-            problems.append(f"duplicate alias {a}") if v1_key(a) in by_alias else None
-            by_alias[v1_key(a)] = row
-        if not (d["pvalue"] or d["alias"]) or not valid(row, d["default"]) or (
-                d["default"] == "" and d["type"] not in ("string", "password")):
-            problems.append(f"line {n}: bad default {d['default']!r} / missing key")
-        rows.append(d)
-    return rows, by_p, by_alias
+        bad = []
+        for p in filter(None, [d["pvalue"], *d["account_pvalues"].split(",")]):
+            bad += [f"duplicate P-value {p}"] if int(p[1:]) in self.by_p else []
+            self.by_p[int(p[1:])] = row
+        for a in filter(None, [d["alias"], *d["alt_aliases"].split(",")]):
+            if d["scope"] == "account":
+                bad += [] if a.startswith("account.1.") else [f"account alias {a}"]
+                table, a = self.by_account, a[len("account.1."):]
+            else:
+                bad += [f"global alias {a}"] if a.lower().startswith("account.") else []
+                table = self.by_global
+            bad += [f"duplicate alias {a}"] if a.lower() in table else []
+            table[a.lower()] = row
+        words = [loose(w) for _, ws in codes for w in ws]
+        bad += [] if d["pvalue"] or d["alias"] else ["no P-value and no alias"]
+        bad += [] if d["scope"] in ("global", "account") else [f"scope {d['scope']!r}"]
+        bad += [] if len(set(words)) == len(words) else ["words that loose() does not tell apart"]
+        bad += [] if all(WORD_OK.fullmatch(w) for _, ws in codes for w in ws) else ["bad word"]
+        if not valid(row, d["default"]) or (d["default"] == "" and d["type"] not in (
+                "string", "password")):
+            bad.append(f"default {d['default']!r}")
+        self.problems += [f"line {n} ({row['name']}): {b}" for b in bad]
+        self.rows.append(d)
+
+    def lookup(self, key):
+        """The row of a key as a file writes it (Schema::lookup): Pnnn, or an alias where
+        account.N.x means x among the account settings."""
+        if (p := pvalue_name(key.strip())) is not None:
+            return self.by_p.get(p)
+        lower = key.strip().lower()
+        if (m := re.match(r"^account\.(\d+)\.(.*)$", lower)) and int(m.group(1)) < 256:
+            if m.group(2) in self.by_account:
+                return self.by_account[m.group(2)] if 1 <= int(m.group(1)) <= 16 else None
+        return self.by_global.get(lower)
 
 
 def verify(text, ref, notes):
-    problems, unknown, checked = [], [], 0
-    rows, by_p, by_alias = load_schema(text, problems)
-    tpl = ref / "grandstream-config-templates"
-    values = [(f, f"P{p}", by_p.get(p), v) for fam, f in TEXT_TEMPLATES
-              for p, v, commented, _, _ in parse_text_template(tpl / f) if not commented]
-    values += [(f, a, by_alias.get(v1_key(a)), v) for fam, f in V2_TEMPLATES
-               for a, v, _, _ in parse_v2_template(tpl / f)]
-    for f, key, row, value in values:
-        if row is None:
-            unknown.append(f"{f}:{key}")
-            continue
-        checked += 1
-        if not valid(row, value):
-            problems.append(f"{f}: {key} = {value!r} is not a valid {row['type']}")
-    count = collections.Counter
-    print(f"rows: {len(rows)}  by type: {dict(count(r['type'] for r in rows))}  by scope: "
-          f"{dict(count(r['scope'] for r in rows))}  alias-only: "
-          f"{sum(1 for r in rows if not r['pvalue'])}")
-    print(f"template values checked: {checked}; unknown keys: {len(unknown)}"
-          + (f" (first 20: {', '.join(unknown[:20])})" if unknown else ""))
+    """Every value of the templates and of the rendered samples must validate against the
+    emitted schema (read back like the Rust side reads it); unknown keys are counted."""
+    schema = Schema(text)
+    problems, tpl = list(schema.problems), ref / "grandstream-config-templates"
+    files = {f: [(f"P{p}", v) for p, v, commented, _, _ in parse_text_template(tpl / f)
+                 if not commented] for _, f in TEXT_TEMPLATES}
+    files |= {f: [(a, v) for a, v, _, _ in parse_v2_template(tpl / f)] for _, f in V2_TEMPLATES}
+    files |= {f: [(k, v) for k, v, _ in entries] for f, (_, entries) in load_samples(ref).items()}
+    by = lambda col: dict(collections.Counter(r[col] for r in schema.rows))  # noqa: E731
+    print(f"rows: {len(schema.rows)}  by type: {by('type')}  by scope: {by('scope')}  "
+          f"alias-only: {sum(1 for r in schema.rows if not r['pvalue'])}")
+    for f, values in files.items():
+        unknown, checked = [], 0
+        for key, value in values:
+            if key.lower() == AUTH_KEY:
+                continue
+            if (row := schema.lookup(key)) is None:
+                unknown.append(key)
+            elif not valid(row, value):
+                problems.append(f"{f}: {key} = {value!r} is not a valid {row['type']} "
+                                f"({row['name']})")
+            checked += row is not None
+        print(f"{f}: {checked} values checked, {len(unknown)} unknown keys"
+              + (f" (e.g. {' '.join(unknown[:10])})" if unknown else ""))
     for what, keys in sorted(notes.items()):
-        print(f"generator adjusted to the templates ({what}): {len(keys)}: {' '.join(keys[:30])}")
+        print(f"adjusted ({what}): {len(keys)}: {' '.join(keys)}")
     for p in problems:
         print("INVALID:", p)
     print(f"invalid: {len(problems)}")
@@ -842,7 +1151,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--reference", type=Path, help="reference data dir")
     ap.add_argument("--check", action="store_true", help="exit 1 if the committed file differs")
-    ap.add_argument("--verify", action="store_true", help="validate every template value")
+    ap.add_argument("--verify", action="store_true",
+                    help="validate every template and sample value")
     args = ap.parse_args()
     root = Path(__file__).resolve().parent.parent
     ref = args.reference or root.parent / "shared" / "reference"
@@ -850,7 +1160,7 @@ def main():
     rows, notes = build(ref)
     text = render(rows)
     if args.check:
-        if not out.exists() or out.read_text(encoding="utf-8") != text:
+        if not out.exists() or out.read_bytes() != text.encode("utf-8"):
             print(f"{out.relative_to(root)} is out of date: run python3 tools/gen_schema.py")
             return 1
     else:

@@ -215,13 +215,44 @@ fn render_template(source: &str, xml: bool) -> String {
             }
             _ if tag_text.starts_with("{#") => {}
             _ if body.starts_with('$') && body.contains('=') && !body.contains("==") => {}
-            _ if !skipping(&conditionals) && in_name(&out, xml) => out.push('1'),
+            // Inside names, and glued to a word in a value (`Account{$line}`), a variable is 1.
+            _ if !skipping(&conditionals)
+                && (in_name(&out, xml) || out.ends_with(|c: char| c.is_alphabetic())) =>
+            {
+                out.push('1')
+            }
             _ => {}
         }
     }
     if !skipping(&conditionals) {
         out.push_str(rest);
     }
+    if xml {
+        out = drop_bare_variables(&out);
+    }
+    out
+}
+
+/// Empties element values that are only a variable written without braces (`>$tp<`,
+/// `>$wam}<`): slips in the FusionPBX GHP template that its renderer leaves as they are.
+fn drop_bare_variables(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(">$") {
+        out.push_str(&rest[..=i]);
+        let after = &rest[i + 1..];
+        let name_len = after[1..]
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .map_or(after.len(), |e| e + 1);
+        let end = name_len + usize::from(after[name_len..].starts_with('}'));
+        let is_name = after[1..].starts_with(|c: char| c.is_alphabetic() || c == '_');
+        rest = if is_name && after[end..].starts_with("</") {
+            &after[end..]
+        } else {
+            after
+        };
+    }
+    out.push_str(rest);
     out
 }
 
@@ -272,4 +303,11 @@ fn template_rendering_keeps_first_branches_and_names() {
         "<item name=\"account.1.enable\">Yes</item><P101></P101><P290>{ x+ | *x+ }</P290>"
     );
     assert_eq!(render_template("P{{ n }}0={{ v }}\n", false), "P10=\n");
+    assert_eq!(
+        render_template(
+            "<P1>$tp</P1><P2>$wam}</P2><P3>Account{$line}</P3><P4>$5</P4>",
+            true
+        ),
+        "<P1></P1><P2></P2><P3>Account1</P3><P4>$5</P4>"
+    );
 }

@@ -1,10 +1,8 @@
 //! Client transactions: INVITE (RFC 3261 §17.1.1, RFC 6026 §7.2) and non-INVITE (§17.1.2).
 
-use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use super::timer::TimerTable;
-use super::{Bytes, Delivery, Event, Kind, Timer, TimerConfig, Transport};
+use super::{Bytes, Delivery, Event, Kind, Outputs, Timer, TimerConfig, Transport};
 
 /// States of a client transaction, as RFC 3261 and RFC 6026 name them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,11 +31,9 @@ pub struct ClientTransaction {
     state: ClientState,
     request: Bytes,
     ack: Option<Bytes>,
-    timers: TimerTable,
     /// Current retransmission interval (Timer A or E).
     interval: Duration,
-    transmits: VecDeque<Bytes>,
-    events: VecDeque<Event>,
+    out: Outputs,
 }
 
 impl ClientTransaction {
@@ -59,11 +55,10 @@ impl ClientTransaction {
             },
             request: request.clone(),
             ack: None,
-            timers: TimerTable::default(),
             interval: config.t1,
-            transmits: VecDeque::from([request]),
-            events: VecDeque::new(),
+            out: Outputs::default(),
         };
+        tx.out.transmits.push_back(request);
         let (retransmit, timeout, timeout_after) = match kind {
             Kind::Invite => (Timer::A, Timer::B, config.b()),
             Kind::NonInvite => (Timer::E, Timer::F, config.f()),
@@ -71,9 +66,9 @@ impl ClientTransaction {
         // "If an unreliable transport is being used, the client transaction MUST start timer A
         // with a value of T1" (and E likewise); B and F run on every transport.
         if transport == Transport::Unreliable {
-            tx.timers.start(retransmit, now, config.t1);
+            tx.out.timers.start(retransmit, now, config.t1);
         }
-        tx.timers.start(timeout, now, timeout_after);
+        tx.out.timers.start(timeout, now, timeout_after);
         tx
     }
 
@@ -99,19 +94,19 @@ impl ClientTransaction {
                 100..=199 => {
                     // "the client transaction SHOULD NOT retransmit the request any longer";
                     // Timer B only guards the Calling state.
-                    self.timers.stop(Timer::A);
-                    self.timers.stop(Timer::B);
+                    self.out.timers.stop(Timer::A);
+                    self.out.timers.stop(Timer::B);
                     self.state = ClientState::Proceeding;
                     Delivery::PassUp
                 }
                 200..=299 => {
-                    self.timers.stop_all();
+                    self.out.timers.stop_all();
                     self.state = ClientState::Accepted;
-                    self.timers.start(Timer::M, now, self.config.t1_x64());
+                    self.out.timers.start(Timer::M, now, self.config.t1_x64());
                     Delivery::PassUp
                 }
                 _ => {
-                    self.timers.stop_all();
+                    self.out.timers.stop_all();
                     self.ack = ack;
                     self.send_ack();
                     self.state = ClientState::Completed;
@@ -145,7 +140,7 @@ impl ClientTransaction {
                     Delivery::PassUp
                 }
                 _ => {
-                    self.timers.stop_all();
+                    self.out.timers.stop_all();
                     self.state = ClientState::Completed;
                     let wait = match self.transport {
                         Transport::Unreliable => self.config.t4,
@@ -163,31 +158,31 @@ impl ClientTransaction {
     /// The transport failed to send.
     pub fn handle_transport_error(&mut self) {
         if self.state != ClientState::Terminated {
-            self.events.push_back(Event::TransportError);
+            self.out.events.push_back(Event::TransportError);
             self.terminate();
         }
     }
 
     /// Fires the timers due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
-        while let Some(timer) = self.timers.pop_expired(now) {
+        while let Some(timer) = self.out.timers.pop_expired(now) {
             self.fire(timer, now);
         }
     }
 
     /// The next message to send.
     pub fn poll_transmit(&mut self) -> Option<Bytes> {
-        self.transmits.pop_front()
+        self.out.transmits.pop_front()
     }
 
     /// The next event for the transaction user.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.out.events.pop_front()
     }
 
     /// When [`Self::handle_timeout`] should next be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.timers.next_deadline()
+        self.out.timers.next_deadline()
     }
 
     fn fire(&mut self, timer: Timer, now: Instant) {
@@ -195,21 +190,21 @@ impl ClientTransaction {
             Timer::A if self.state == ClientState::Calling => {
                 // "the client transaction MUST retransmit the request ... and reset the timer
                 // with a value of 2*T1" (doubling each time).
-                self.transmits.push_back(self.request.clone());
+                self.out.transmits.push_back(self.request.clone());
                 self.interval = self.interval.saturating_mul(2);
-                self.timers.start(Timer::A, now, self.interval);
+                self.out.timers.start(Timer::A, now, self.interval);
             }
             Timer::E if matches!(self.state, ClientState::Trying | ClientState::Proceeding) => {
-                self.transmits.push_back(self.request.clone());
+                self.out.transmits.push_back(self.request.clone());
                 // In Trying the interval doubles up to T2; in Proceeding it is T2.
                 self.interval = match self.state {
                     ClientState::Trying => self.interval.saturating_mul(2).min(self.config.t2),
                     _ => self.config.t2,
                 };
-                self.timers.start(Timer::E, now, self.interval);
+                self.out.timers.start(Timer::E, now, self.interval);
             }
             Timer::B | Timer::F => {
-                self.events.push_back(Event::Timeout);
+                self.out.events.push_back(Event::Timeout);
                 self.terminate();
             }
             Timer::D | Timer::K | Timer::M => self.terminate(),
@@ -219,22 +214,19 @@ impl ClientTransaction {
 
     fn send_ack(&mut self) {
         if let Some(ack) = &self.ack {
-            self.transmits.push_back(ack.clone());
+            self.out.transmits.push_back(ack.clone());
         }
     }
 
     fn start_or_terminate(&mut self, timer: Timer, now: Instant, after: Duration) {
-        if after.is_zero() {
-            self.terminate();
-        } else {
-            self.timers.start(timer, now, after);
+        if self.out.wait_or_end(timer, now, after) {
+            self.state = ClientState::Terminated;
         }
     }
 
     fn terminate(&mut self) {
-        self.timers.stop_all();
+        self.out.end();
         self.state = ClientState::Terminated;
-        self.events.push_back(Event::Terminated);
     }
 }
 

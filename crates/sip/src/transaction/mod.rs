@@ -16,7 +16,11 @@ pub use client::{ClientState, ClientTransaction};
 pub use server::{ResponseError, ServerState, ServerTransaction};
 pub use timer::{Timer, TimerConfig};
 
+use std::collections::VecDeque;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use timer::TimerTable;
 
 /// Whether the transaction is for an INVITE (which has its own state machines) or not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,4 +63,32 @@ pub enum Delivery {
     PassUp,
     /// The transaction took care of it (a retransmission, or too late).
     Absorbed,
+}
+
+/// What a transaction has to say, and its timers: the part both kinds share.
+#[derive(Debug, Default)]
+struct Outputs {
+    timers: TimerTable,
+    transmits: VecDeque<Bytes>,
+    events: VecDeque<Event>,
+}
+
+impl Outputs {
+    /// Starts `timer`, or reports `true` when `after` is zero and the transaction ends now
+    /// (the wait states that reliable transports skip).
+    fn wait_or_end(&mut self, timer: Timer, now: Instant, after: Duration) -> bool {
+        if after.is_zero() {
+            self.end();
+            true
+        } else {
+            self.timers.start(timer, now, after);
+            false
+        }
+    }
+
+    /// Stops every timer and announces the end.
+    fn end(&mut self) {
+        self.timers.stop_all();
+        self.events.push_back(Event::Terminated);
+    }
 }

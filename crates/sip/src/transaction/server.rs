@@ -1,10 +1,8 @@
 //! Server transactions: INVITE (RFC 3261 §17.2.1, RFC 6026 §7.1) and non-INVITE (§17.2.2).
 
-use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use super::timer::TimerTable;
-use super::{Bytes, Delivery, Event, Kind, Timer, TimerConfig, Transport};
+use super::{Bytes, Delivery, Event, Kind, Outputs, Timer, TimerConfig, Transport};
 
 /// States of a server transaction, as RFC 3261 and RFC 6026 name them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,11 +46,9 @@ pub struct ServerTransaction {
     config: TimerConfig,
     state: ServerState,
     last_response: Option<Bytes>,
-    timers: TimerTable,
     /// Current Timer G interval.
     interval: Duration,
-    transmits: VecDeque<Bytes>,
-    events: VecDeque<Event>,
+    out: Outputs,
 }
 
 impl ServerTransaction {
@@ -67,10 +63,8 @@ impl ServerTransaction {
                 Kind::NonInvite => ServerState::Trying,
             },
             last_response: None,
-            timers: TimerTable::default(),
             interval: config.t1,
-            transmits: VecDeque::new(),
-            events: VecDeque::new(),
+            out: Outputs::default(),
         }
     }
 
@@ -95,7 +89,7 @@ impl ServerTransaction {
     pub fn handle_ack(&mut self, now: Instant) -> Delivery {
         match (self.kind, self.state) {
             (Kind::Invite, ServerState::Completed) => {
-                self.timers.stop_all();
+                self.out.timers.stop_all();
                 self.state = ServerState::Confirmed;
                 let wait = match self.transport {
                     Transport::Unreliable => self.config.t4,
@@ -132,19 +126,19 @@ impl ServerTransaction {
             (Kind::Invite, ServerState::Proceeding) if status < 300 => {
                 self.send(response);
                 self.state = ServerState::Accepted;
-                self.timers.start(Timer::L, now, self.config.t1_x64());
+                self.out.timers.start(Timer::L, now, self.config.t1_x64());
             }
             (Kind::Invite, ServerState::Proceeding) => {
                 self.send(response);
                 self.state = ServerState::Completed;
                 if self.transport == Transport::Unreliable {
-                    self.timers.start(Timer::G, now, self.config.t1);
+                    self.out.timers.start(Timer::G, now, self.config.t1);
                 }
-                self.timers.start(Timer::H, now, self.config.t1_x64());
+                self.out.timers.start(Timer::H, now, self.config.t1_x64());
             }
             // RFC 6026: the TU's retransmissions of its 2xx go out through the Accepted state.
             (Kind::Invite, ServerState::Accepted) if (200..300).contains(&status) => {
-                self.transmits.push_back(response);
+                self.out.transmits.push_back(response);
             }
             (Kind::NonInvite, ServerState::Trying | ServerState::Proceeding) => {
                 self.send(response);
@@ -163,24 +157,24 @@ impl ServerTransaction {
     /// The transport failed to send.
     pub fn handle_transport_error(&mut self) {
         if self.state != ServerState::Terminated {
-            self.events.push_back(Event::TransportError);
+            self.out.events.push_back(Event::TransportError);
             self.terminate();
         }
     }
 
     /// Fires the timers due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
-        while let Some(timer) = self.timers.pop_expired(now) {
+        while let Some(timer) = self.out.timers.pop_expired(now) {
             match timer {
                 Timer::G if self.state == ServerState::Completed => {
                     self.resend_last();
                     self.interval = self.interval.saturating_mul(2).min(self.config.t2);
-                    self.timers.start(Timer::G, now, self.interval);
+                    self.out.timers.start(Timer::G, now, self.interval);
                 }
                 Timer::H => {
                     // "the server transaction ... SHOULD inform the TU that a failure has
                     // occurred" when no ACK came.
-                    self.events.push_back(Event::Timeout);
+                    self.out.events.push_back(Event::Timeout);
                     self.terminate();
                 }
                 Timer::I | Timer::J | Timer::L => self.terminate(),
@@ -191,42 +185,39 @@ impl ServerTransaction {
 
     /// The next message to send.
     pub fn poll_transmit(&mut self) -> Option<Bytes> {
-        self.transmits.pop_front()
+        self.out.transmits.pop_front()
     }
 
     /// The next event for the transaction user.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.out.events.pop_front()
     }
 
     /// When [`Self::handle_timeout`] should next be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.timers.next_deadline()
+        self.out.timers.next_deadline()
     }
 
     fn send(&mut self, response: Bytes) {
-        self.transmits.push_back(response.clone());
+        self.out.transmits.push_back(response.clone());
         self.last_response = Some(response);
     }
 
     fn resend_last(&mut self) {
         if let Some(last) = &self.last_response {
-            self.transmits.push_back(last.clone());
+            self.out.transmits.push_back(last.clone());
         }
     }
 
     fn start_or_terminate(&mut self, timer: Timer, now: Instant, after: Duration) {
-        if after.is_zero() {
-            self.terminate();
-        } else {
-            self.timers.start(timer, now, after);
+        if self.out.wait_or_end(timer, now, after) {
+            self.state = ServerState::Terminated;
         }
     }
 
     fn terminate(&mut self) {
-        self.timers.stop_all();
+        self.out.end();
         self.state = ServerState::Terminated;
-        self.events.push_back(Event::Terminated);
     }
 }
 

@@ -3,5 +3,16 @@
 //!
 //! Nothing here reads a clock, opens a socket or spawns a task: time comes in as an argument
 //! (`handle_*(now, …)`), and what to send comes out of `poll_*` calls.
+pub mod auth;
+pub mod header;
 pub mod locate;
+pub mod message;
+pub mod method;
+pub mod param;
+pub mod status;
+mod syntax;
 pub mod transaction;
+pub mod uri;
+pub use message::{Message, MessageBuilder, ParseError};
+pub use method::Method;
+pub use status::StatusCode;

@@ -9,10 +9,12 @@
 //! `poll_event()` until they return `None`, then ask `poll_timeout()` when to come back.
 
 mod client;
+mod key;
 mod server;
 mod timer;
 
 pub use client::{ClientState, ClientTransaction};
+pub use key::{ack_for_failure, TransactionKey};
 pub use server::{ResponseError, ServerState, ServerTransaction};
 pub use timer::{Timer, TimerConfig};
 

@@ -217,6 +217,7 @@ impl DataDir {
             identity
         };
         fs::create_dir_all(self.root.join("recordings"))?;
+        self.remove_stale_temporaries()?;
         self.ensure_certificate(&identity)?;
         let mut store = self.load_config(&identity)?;
         let passwords = if store.get_by_name(password::HASHED_ALIASES[0])?.is_empty() {
@@ -247,6 +248,19 @@ impl DataDir {
         fs::create_dir_all(&recordings)?;
         self.save_config(&store)?;
         Ok(passwords)
+    }
+
+    /// Removes temporary files of atomic writes that a crash interrupted (`.NAME.tmpPID`).
+    fn remove_stale_temporaries(&self) -> Result<()> {
+        for entry in fs::read_dir(&self.root)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') && name.contains(".tmp") && entry.file_type()?.is_file() {
+                remove_if_present(&entry.path())?;
+            }
+        }
+        Ok(())
     }
 
     fn write_identity(&self, identity: &Identity) -> Result<()> {
@@ -374,9 +388,15 @@ mod tests {
         assert!(store.verify_password("users.admin.password", &pw.admin));
         assert!(store.verify_password("users.user.password", &pw.user));
         assert!(data.certs_dir().join("device.crt").is_file());
+        let stale = data.root().join(".config.txt.tmp4242");
+        fs::write(&stale, b"half a file").unwrap();
         let (again, none) = data.initialize(None, None).unwrap();
         assert_eq!(again, id);
         assert!(none.is_none());
+        assert!(
+            !stale.exists(),
+            "a crash's temporary file is cleaned up at start"
+        );
         assert!(data.initialize(Some("00:0b:82:00:00:02"), None).is_err());
     }
 

@@ -9,6 +9,7 @@ pub mod locate;
 pub mod message;
 pub mod method;
 pub mod param;
+pub mod registration;
 pub mod status;
 mod syntax;
 pub mod transaction;

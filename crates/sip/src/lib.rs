@@ -5,6 +5,7 @@
 //! (`handle_*(now, …)`), and what to send comes out of `poll_*` calls.
 pub mod auth;
 pub mod header;
+pub mod keepalive;
 pub mod locate;
 pub mod message;
 pub mod method;

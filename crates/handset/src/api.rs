@@ -128,7 +128,7 @@ async fn status(State(shared): State<Arc<Shared>>) -> Result<Json<Status>, ApiEr
             name: field(n, "name"),
             sip_server: field(n, "sip.server.1.address"),
             user_id: field(n, "sip.userid"),
-            registration: "not registered".to_owned(),
+            registration: shared.registrations.get(n),
         })
         .collect();
     Ok(Json(Status {

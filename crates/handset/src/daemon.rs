@@ -15,6 +15,7 @@ use tokio::net::{TcpListener, UdpSocket};
 use crate::api;
 use crate::datadir::{write_private, DataDir, Identity};
 use crate::endpoints::{Endpoints, SipEndpoint};
+use crate::sip_runtime::{SipRuntime, StatusBoard};
 
 /// How far past the requested SIP port to look for a free one.
 const SIP_PORT_SEARCH: u16 = 100;
@@ -49,6 +50,8 @@ pub struct Shared {
     pub token: String,
     /// The published endpoints.
     pub endpoints: Endpoints,
+    /// Each account's registration state.
+    pub registrations: StatusBoard,
 }
 
 /// Runs the daemon until SIGINT or SIGTERM.
@@ -107,11 +110,11 @@ pub async fn run(options: RunOptions) -> Result<()> {
         started: Instant::now(),
         token,
         endpoints: endpoints.clone(),
+        registrations: StatusBoard::default(),
     });
-    watch_config(&shared);
-    for (account, socket) in sip {
-        tokio::spawn(receive_sip(account, socket));
-    }
+    let runtime = SipRuntime::new(Arc::clone(&shared), sip);
+    watch_config(&shared, &runtime);
+    runtime.start_all().await;
     let server = axum::serve(http, api::router(Arc::clone(&shared)))
         .with_graceful_shutdown(shutdown_signal());
 
@@ -129,6 +132,7 @@ pub async fn run(options: RunOptions) -> Result<()> {
     tracing::info!(web = %http_addr, model = profile.id, mac = %shared.identity.mac, "ready");
 
     let result = server.await.context("web server failed");
+    runtime.shutdown().await;
     let _ = std::fs::remove_file(dir.endpoints_path());
     let _ = std::fs::remove_file(dir.token_path());
     drop(daemon_lock);
@@ -191,27 +195,30 @@ async fn bind_sip(requested: Option<u16>, accounts: u8) -> Result<Vec<(u8, UdpSo
     Ok(sockets)
 }
 
-async fn receive_sip(account: u8, socket: UdpSocket) {
-    let mut buffer = vec![0u8; 65_536];
-    loop {
-        match socket.recv_from(&mut buffer).await {
-            Ok((len, from)) => {
-                tracing::debug!(account, %from, len, "SIP datagram dropped: no SIP stack runs yet")
-            }
-            Err(e) => tracing::warn!(account, error = %e, "SIP socket error"),
-        }
-    }
-}
-
-fn watch_config(shared: &Arc<Shared>) {
+/// Logs applied settings and restarts the registration of every account they touch.
+fn watch_config(shared: &Arc<Shared>, runtime: &Arc<SipRuntime>) {
     let receiver = match shared.config.lock() {
         Ok(mut store) => store.subscribe(),
         Err(_) => return,
     };
+    let (restart, mut restarts) = tokio::sync::mpsc::unbounded_channel::<u8>();
+    let runtime = Arc::clone(runtime);
+    tokio::spawn(async move {
+        while let Some(account) = restarts.recv().await {
+            runtime.restart(account).await;
+        }
+    });
     std::thread::spawn(move || {
         for set in receiver {
+            let mut accounts = std::collections::BTreeSet::new();
             for change in &set.changes {
                 tracing::info!(%change, "setting applied");
+                if change.key.account != 0 {
+                    accounts.insert(change.key.account);
+                }
+            }
+            for account in accounts {
+                let _ = restart.send(account);
             }
             if set.restart_required() {
                 tracing::warn!("some applied settings take effect after a restart");

@@ -8,3 +8,4 @@ pub mod datadir;
 pub mod edit;
 pub mod endpoints;
 pub mod logging;
+pub mod sip_runtime;

@@ -116,7 +116,7 @@ pub async fn run(options: RunOptions) -> Result<()> {
     watch_config(&shared, &runtime);
     runtime.start_all().await;
     let server = axum::serve(http, api::router(Arc::clone(&shared)))
-        .with_graceful_shutdown(shutdown_signal());
+        .with_graceful_shutdown(shutdown_signal()?);
 
     let endpoints_json = serde_json::to_string_pretty(&endpoints)? + "\n";
     handset_config::persist::write_atomic(&dir.endpoints_path(), endpoints_json.as_bytes())?;
@@ -227,20 +227,17 @@ fn watch_config(shared: &Arc<Shared>, runtime: &Arc<SipRuntime>) {
     });
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Listens for SIGINT and SIGTERM from now on. Registered before `endpoints.json` is written,
+/// so a client that saw the file can always stop the daemon cleanly.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
         }
-    };
-    tokio::select! {
-        _ = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down");
+        tracing::info!("shutting down");
+    })
 }

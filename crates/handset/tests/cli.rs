@@ -2,29 +2,15 @@
 //! changes through the daemon and directly, exit codes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::{handset, run, stderr, stdout};
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-
-fn handset(dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_handset"));
-    command.arg("--data-dir").arg(dir).env_remove("RUST_LOG");
-    command
-}
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    handset(dir).args(args).output().unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 /// Where a test daemon's log goes: beside its data directory.
 fn log_path(dir: &Path) -> PathBuf {

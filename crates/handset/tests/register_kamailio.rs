@@ -3,26 +3,16 @@
 //! so and skips, except under CI where it fails.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::{handset, run, stderr};
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const KAMAILIO: &str = "/usr/sbin/kamailio";
 const PASSWORD: &str = "secret123";
-
-fn handset(dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_handset"));
-    command.arg("--data-dir").arg(dir).env_remove("RUST_LOG");
-    command
-}
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    handset(dir).args(args).output().unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 /// A child process stopped with SIGTERM (then SIGKILL) when dropped.
 struct Guard {

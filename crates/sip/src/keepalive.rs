@@ -158,11 +158,7 @@ impl NatKeepAlive {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[allow(clippy::disallowed_methods)] // an arbitrary origin for simulated time
-    fn origin() -> Instant {
-        Instant::now()
-    }
+    use crate::test_support::origin;
 
     fn actions(k: &mut OptionsKeepAlive) -> Vec<Action> {
         std::iter::from_fn(|| k.poll_action()).collect()

@@ -14,6 +14,8 @@ pub mod param;
 pub mod registration;
 pub mod status;
 mod syntax;
+#[cfg(test)]
+mod test_support;
 pub mod transaction;
 pub mod uri;
 pub use message::{Message, MessageBuilder, ParseError};

@@ -422,17 +422,13 @@ mod tests {
     use super::*;
     use crate::auth::client::{Credentials, DigestClient, Unauthorized};
     use crate::auth::ChallengeKind;
+    use crate::test_support::origin;
 
     const INVITE: DigestRequest<'static> = DigestRequest {
         method: "INVITE",
         uri: "sip:phone@192.0.2.10:5060",
         body: b"v=0\r\n",
     };
-
-    #[allow(clippy::disallowed_methods)] // an arbitrary origin for simulated time
-    fn origin() -> Instant {
-        Instant::now()
-    }
 
     fn server(origin: Instant) -> DigestServer {
         DigestServer::new(ServerConfig::new("phone"), [9; 32], origin)

@@ -290,11 +290,7 @@ impl SessionTimerRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[allow(clippy::disallowed_methods)]
-    fn origin() -> Instant {
-        Instant::now()
-    }
+    use crate::test_support::origin;
 
     fn invite(extra: &str) -> Message {
         let text = format!(

@@ -1,12 +1,8 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::*;
-
-#[allow(clippy::disallowed_methods)] // an arbitrary origin for simulated time
-fn origin() -> Instant {
-    Instant::now()
-}
+use crate::test_support::origin;
 
 fn ip(last: u8) -> IpAddr {
     IpAddr::V4(Ipv4Addr::new(192, 0, 2, last))

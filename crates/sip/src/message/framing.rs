@@ -122,13 +122,7 @@ mod tests {
     use crate::header::HeaderKind;
     use crate::message::{ErrorKind, Limits, Message};
 
-    const HEAD: &str =
-        "OPTIONS sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\
-        From: <sip:a@b>;tag=1\r\nTo: <sip:bob@example.com>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n";
-
-    fn kind(text: &str) -> ErrorKind {
-        Message::parse(text.as_bytes()).unwrap_err().kind
-    }
+    use crate::test_support::{parse_error_kind as kind, OPTIONS_HEAD as HEAD};
 
     #[test]
     fn datagram_framing() {

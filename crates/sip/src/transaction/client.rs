@@ -233,12 +233,8 @@ impl ClientTransaction {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::origin;
     use std::sync::Arc;
-
-    #[allow(clippy::disallowed_methods)] // an arbitrary origin for simulated time
-    fn origin() -> Instant {
-        Instant::now()
-    }
 
     fn bytes(s: &str) -> Bytes {
         Arc::from(s.as_bytes())

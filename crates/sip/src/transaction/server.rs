@@ -224,12 +224,8 @@ impl ServerTransaction {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::origin;
     use std::sync::Arc;
-
-    #[allow(clippy::disallowed_methods)] // an arbitrary origin for simulated time
-    fn origin() -> Instant {
-        Instant::now()
-    }
 
     fn bytes(s: &str) -> Bytes {
         Arc::from(s.as_bytes())

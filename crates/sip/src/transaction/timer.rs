@@ -164,8 +164,7 @@ mod tests {
 
     #[test]
     fn timer_table_pops_in_deadline_order() {
-        #[allow(clippy::disallowed_methods)] // an arbitrary origin; nothing waits on it
-        let t0 = Instant::now();
+        let t0 = crate::test_support::origin();
         let mut table = TimerTable::default();
         table.start(Timer::B, t0, Duration::from_secs(32));
         table.start(Timer::A, t0, Duration::from_millis(500));

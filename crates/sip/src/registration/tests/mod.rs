@@ -13,12 +13,8 @@ use crate::message::{response_to, MessageBuilder};
 use crate::method::Method;
 use crate::param::Param;
 use crate::status::StatusCode;
+use crate::test_support::origin;
 use crate::uri::Host;
-
-#[allow(clippy::disallowed_methods)]
-fn origin() -> Instant {
-    Instant::now()
-}
 
 const INSTANCE: &str = "f81d4fae-7dec-11d0-a765-00a0c91e6bf6";
 

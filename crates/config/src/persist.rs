@@ -6,6 +6,7 @@
 
 use std::fs::{self, File};
 use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use crate::format::{parse_text, write_text, FormatError};
@@ -111,6 +112,7 @@ pub fn save(path: &Path, store: &ConfigStore) -> io::Result<()> {
 
 /// Replaces `path` with `bytes` so that a crash at any moment leaves the old or the new file:
 /// write a temporary file beside it, flush it to disk, rename it over, flush the directory.
+/// The file is readable by its owner only from the moment it exists: these files hold secrets.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -124,7 +126,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     tmp_name.push(format!(".tmp{}", std::process::id()));
     let tmp = dir.join(tmp_name);
     let result = (|| {
-        let mut file = File::create(&tmp)?;
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         drop(file);
@@ -179,6 +186,9 @@ mod tests {
         write_atomic(&path, b"one").unwrap();
         write_atomic(&path, b"two").unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"two");
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "owner only");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 

@@ -13,7 +13,7 @@ use handset_config::ConfigStore;
 use tokio::net::{TcpListener, UdpSocket};
 
 use crate::api;
-use crate::datadir::{write_private, DataDir, Identity};
+use crate::datadir::{DataDir, Identity};
 use crate::endpoints::{Endpoints, SipEndpoint};
 use crate::sip_runtime::{SipRuntime, StatusBoard};
 
@@ -85,7 +85,7 @@ pub async fn run(options: RunOptions) -> Result<()> {
     let sip = bind_sip(options.sip_port, profile.accounts).await?;
 
     let token = handset_config::password::generate(32);
-    write_private(&dir.token_path(), token.as_bytes())?;
+    handset_config::persist::write_atomic(&dir.token_path(), token.as_bytes())?;
     let endpoints = Endpoints {
         pid: std::process::id(),
         version: env!("CARGO_PKG_VERSION").to_owned(),

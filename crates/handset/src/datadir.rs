@@ -11,8 +11,8 @@
 //! ```
 
 use std::fs::{self, File};
-use std::io::{self, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::io;
+
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -157,8 +157,7 @@ impl DataDir {
     /// Saves the configuration atomically.
     pub fn save_config(&self, store: &ConfigStore) -> Result<()> {
         let path = self.config_path();
-        persist::save(&path, store).with_context(|| format!("{}: cannot save", path.display()))?;
-        set_private(&path)
+        persist::save(&path, store).with_context(|| format!("{}: cannot save", path.display()))
     }
 
     /// Creates the directory, identity, passwords and certificate where missing. Returns the
@@ -284,7 +283,8 @@ impl DataDir {
         ];
         let cert = rcgen::generate_simple_self_signed(names)
             .context("cannot create the device certificate")?;
-        write_private(&key_path, cert.key_pair.serialize_pem().as_bytes())?;
+        persist::write_atomic(&key_path, cert.key_pair.serialize_pem().as_bytes())
+            .with_context(|| format!("{}: cannot write", key_path.display()))?;
         persist::write_atomic(&cert_path, cert.cert.pem().as_bytes())
             .with_context(|| format!("{}: cannot write", cert_path.display()))
     }
@@ -330,25 +330,6 @@ fn random_mac() -> String {
 fn random_serial() -> String {
     let n: u64 = rand::thread_rng().gen_range(0..1_000_000_000_000);
     format!("HS{n:012}")
-}
-
-/// Writes a file only its owner can read.
-pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut file = fs::OpenOptions::new()
-        .create(true)
-        .truncate(true)
-        .write(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("{}: cannot write", path.display()))?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    Ok(())
-}
-
-fn set_private(path: &Path) -> Result<()> {
-    fs::set_permissions(path, fs::Permissions::from_mode(0o600))
-        .with_context(|| format!("{}: cannot set permissions", path.display()))
 }
 
 fn remove_if_present(path: &Path) -> Result<()> {

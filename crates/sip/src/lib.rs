@@ -3,6 +3,7 @@
 //!
 //! Nothing here reads a clock, opens a socket or spawns a task: time comes in as an argument
 //! (`handle_*(now, …)`), and what to send comes out of `poll_*` calls.
+pub mod account;
 pub mod auth;
 pub mod dialog;
 pub mod header;

@@ -405,7 +405,7 @@ impl AccountTask {
                 RegistrationEvent::Registered { expires, contact } => {
                     tracing::info!(account, expires, %contact, "registered");
                 }
-                RegistrationEvent::Failed { reason } => {
+                RegistrationEvent::Failed { reason, .. } => {
                     tracing::warn!(account, %reason, "registration failed");
                     self.last_failure.clone_from(reason);
                 }

@@ -116,6 +116,11 @@ impl Failover {
         self.failed_over_at.map(|at| at + self.failback)
     }
 
+    /// When the DNS answer behind the list expires, if it had a time to live.
+    pub fn valid_until(&self) -> Option<Instant> {
+        self.valid_until
+    }
+
     /// Whether the DNS answer behind the list has expired (resolve again).
     pub fn is_expired(&self, now: Instant) -> bool {
         self.valid_until.is_some_and(|until| now >= until)

@@ -5,7 +5,7 @@ use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use crate::auth::Credentials;
-use crate::header::Transport;
+use crate::header::{NameAddr, Transport};
 use crate::transaction::TimerConfig;
 use crate::uri::{Host, SipUri, Uri};
 
@@ -63,6 +63,8 @@ pub struct RegistrationConfig {
     pub credentials: Credentials,
     /// Transaction timers (T1, T2, Timer F).
     pub timers: TimerConfig,
+    /// A pre-loaded route set (an outbound proxy "in route": `<sip:proxy;lr>`).
+    pub route: Vec<NameAddr>,
 }
 
 impl Default for RegistrationConfig {
@@ -83,6 +85,7 @@ impl Default for RegistrationConfig {
             user_agent: None,
             credentials: Credentials::new("", ""),
             timers: TimerConfig::default(),
+            route: Vec::new(),
         }
     }
 }
@@ -177,6 +180,13 @@ impl RegistrationConfig {
     #[must_use]
     pub fn with_timers(mut self, timers: TimerConfig) -> Self {
         self.timers = timers;
+        self
+    }
+
+    /// Sets the pre-loaded route set, written as Route headers in every REGISTER.
+    #[must_use]
+    pub fn with_route(mut self, route: Vec<NameAddr>) -> Self {
+        self.route = route;
         self
     }
 

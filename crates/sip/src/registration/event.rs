@@ -35,6 +35,17 @@ pub enum RegistrationState {
     Unregistering,
 }
 
+/// Why an attempt failed, in the terms server selection needs (RFC 3263 §4.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// No response came (Timer F) or the transport could not send: try another server.
+    NoResponse,
+    /// The server answered with this final status (a 503 also means "try another").
+    Status(u16),
+    /// Authentication or a local problem: another server would not help.
+    Other,
+}
+
 /// What the registration tells its user; each transition is reported once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RegistrationEvent {
@@ -51,6 +62,9 @@ pub enum RegistrationEvent {
     Failed {
         /// The status and reason phrase, `timeout`, or why authentication failed.
         reason: String,
+        /// What kind of failure, so that the account can decide whether another server
+        /// should be tried.
+        kind: FailureKind,
     },
     /// The binding was removed after [`super::Registration::stop`].
     Unregistered,

@@ -4,7 +4,7 @@
 
 mod config;
 mod event;
-mod request;
+pub(crate) mod request;
 
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -13,7 +13,7 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 
 pub use config::{RegistrationConfig, UnregisterMode};
-pub use event::{RegistrationError, RegistrationEvent, RegistrationState};
+pub use event::{FailureKind, RegistrationError, RegistrationEvent, RegistrationState};
 
 use crate::auth::{
     AuthError, Authorization, AuthorizationHeader, ChallengeKind, DigestClient, DigestRequest,
@@ -153,6 +153,7 @@ impl Registration {
             Err(e) => {
                 self.events.push_back(RegistrationEvent::Failed {
                     reason: e.to_string(),
+                    kind: FailureKind::Other,
                 });
                 self.go_idle();
             }
@@ -183,10 +184,14 @@ impl Registration {
             200..=299 => self.on_success(now, response),
             401 | 407 => self.on_challenge(now, response, flight),
             423 => self.on_too_brief(now, response, flight),
-            _ => Err(Failure::Status(status_text(response))),
+            code => Err(Failure::Status(code, status_text(response))),
         };
         if let Err(failure) = result {
-            self.fail(now, failure.to_string());
+            let kind = match failure {
+                Failure::Status(code, _) => FailureKind::Status(code),
+                _ => FailureKind::Other,
+            };
+            self.fail(now, failure.to_string(), kind);
         }
     }
 
@@ -200,7 +205,7 @@ impl Registration {
             }
             if timed_out {
                 self.flight = None;
-                self.fail(now, "timeout".into());
+                self.fail(now, "timeout".into(), FailureKind::NoResponse);
             }
         }
         let Some((at, timer)) = self.timer else {
@@ -212,10 +217,10 @@ impl Registration {
         self.timer = None;
         let authorization = match self.digest_answer() {
             Ok(headers) => headers,
-            Err(e) => return self.fail(now, e.to_string()),
+            Err(e) => return self.fail(now, e.to_string(), FailureKind::Other),
         };
         if let Err(e) = self.send_with(now, Binding::Contact(self.expires), authorization) {
-            return self.fail(now, e.to_string());
+            return self.fail(now, e.to_string(), FailureKind::Other);
         }
         if timer == Timer::Retry {
             self.enter_registering();
@@ -226,7 +231,7 @@ impl Registration {
     /// is retried after the wait.
     pub fn handle_transport_error(&mut self, now: Instant) {
         if self.flight.take().is_some() {
-            self.fail(now, "transport error".into());
+            self.fail(now, "transport error".into(), FailureKind::NoResponse);
         }
     }
 
@@ -331,7 +336,7 @@ impl Registration {
         // interval that is greater than or equal to the one in the Min-Expires header".
         let minimum = response.headers().min_expires().ok().flatten();
         let Some(minimum) = minimum.filter(|m| *m > self.expires) else {
-            return Err(Failure::Status(status_text(response)));
+            return Err(Failure::Status(423, status_text(response)));
         };
         self.expires = minimum;
         let binding = match flight.binding {
@@ -437,9 +442,10 @@ impl Registration {
     }
 
     /// Reports a failure and, unless stopping, schedules the retry.
-    fn fail(&mut self, now: Instant, reason: String) {
+    fn fail(&mut self, now: Instant, reason: String, kind: FailureKind) {
         self.flight = None;
-        self.events.push_back(RegistrationEvent::Failed { reason });
+        self.events
+            .push_back(RegistrationEvent::Failed { reason, kind });
         if self.state == RegistrationState::Unregistering {
             self.go_idle();
             return;
@@ -460,9 +466,9 @@ impl Registration {
 /// Why an attempt failed.
 #[derive(Debug, thiserror::Error)]
 enum Failure {
-    /// A final response other than 2xx, 401/407 and a usable 423.
-    #[error("{0}")]
-    Status(String),
+    /// A final response other than 2xx, 401/407 and a usable 423: its code and status line.
+    #[error("{1}")]
+    Status(u16, String),
     /// The registrar granted 0 seconds.
     #[error("registrar granted no lifetime")]
     NothingGranted,

@@ -102,6 +102,9 @@ pub(crate) fn build_register(
         .header(HeaderKind::To, aor)
         .header(HeaderKind::CallId, &ids.call_id)
         .header(HeaderKind::CSeq, format_args!("{cseq} REGISTER"));
+    for route in &config.route {
+        b.header(HeaderKind::Route, route);
+    }
     let expires = match binding {
         Binding::Contact(expires) => {
             b.header(

@@ -144,7 +144,7 @@ fn wrong_password_fails_then_retries_after_the_wait() {
     let events = h.events();
     assert!(matches!(
         events.as_slice(),
-        [RegistrationEvent::Registering, RegistrationEvent::Failed { reason }]
+        [RegistrationEvent::Registering, RegistrationEvent::Failed { reason, kind: FailureKind::Other }]
             if reason.contains("authentication")
     ));
     assert_eq!(h.reg.state(), RegistrationState::Failed);
@@ -170,7 +170,8 @@ fn timer_f_over_udp_fails_then_retries() {
     assert_eq!(
         h.events(),
         [RegistrationEvent::Failed {
-            reason: "timeout".into()
+            reason: "timeout".into(),
+            kind: FailureKind::NoResponse,
         }]
     );
     let retry_at = h.start + Duration::from_secs(52);
@@ -253,7 +254,8 @@ fn other_final_responses_fail_with_the_status() {
         [
             RegistrationEvent::Registering,
             RegistrationEvent::Failed {
-                reason: "403 Forbidden".into()
+                reason: "403 Forbidden".into(),
+                kind: FailureKind::Status(403),
             }
         ]
     );
@@ -283,7 +285,8 @@ fn tcp_has_no_retransmissions_and_a_transport_error_retries() {
         [
             RegistrationEvent::Registering,
             RegistrationEvent::Failed {
-                reason: "transport error".into()
+                reason: "transport error".into(),
+                kind: FailureKind::NoResponse,
             }
         ]
     );

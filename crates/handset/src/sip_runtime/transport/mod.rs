@@ -16,6 +16,8 @@ mod tls;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tls_tests;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -31,7 +33,9 @@ pub use error::TransportError;
 pub use settings::{
     ClientCertificate, TlsSettings, TlsVersion, TransportSettings, DEFAULT_SIP_DSCP,
 };
-pub use stream::{CONNECT_TIMEOUT, HANDSHAKE_TIMEOUT, IDLE_TIMEOUT, MAX_CONNECTIONS};
+pub use stream::{
+    CONNECT_TIMEOUT, HANDSHAKE_TIMEOUT, IDLE_TIMEOUT, MAX_CONNECTIONS, WRITE_TIMEOUT,
+};
 
 use stream::{Connection, ConnectionTable};
 use tls::TlsConfigs;

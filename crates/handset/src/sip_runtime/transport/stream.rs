@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -27,6 +27,8 @@ pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
 /// Most open connections per account; further inbound ones are refused.
 pub const MAX_CONNECTIONS: usize = 128;
+/// How long a message may take to leave (a peer that stops reading blocks the writer).
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the writer may take to flush when a connection is closed.
 const CLOSE_WAIT: Duration = Duration::from_secs(1);
 /// The keep-alive "pong" (RFC 5626 §4.4.1).
@@ -54,11 +56,22 @@ impl Connection {
     }
 
     /// Writes one whole message.
+    /// Writes one whole message, within [`WRITE_TIMEOUT`].
     pub(super) async fn write(&self, bytes: &[u8]) -> std::io::Result<()> {
         self.touch();
-        let mut writer = self.writer.lock().await;
-        writer.write_all(bytes).await?;
-        writer.flush().await
+        let write = async {
+            let mut writer = self.writer.lock().await;
+            writer.write_all(bytes).await?;
+            writer.flush().await
+        };
+        tokio::time::timeout(WRITE_TIMEOUT, write)
+            .await
+            .unwrap_or_else(|_| {
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "the peer does not read",
+                ))
+            })
     }
 
     fn touch(&self) {
@@ -89,6 +102,7 @@ impl Connection {
 pub(super) struct ConnectionTable {
     map: Mutex<HashMap<ConnectionKey, Arc<Connection>>>,
     next_id: AtomicU64,
+    handshaking: AtomicUsize,
 }
 
 impl ConnectionTable {
@@ -97,8 +111,10 @@ impl ConnectionTable {
         self.map.lock().ok()?.get(key).cloned()
     }
 
+    /// Open connections plus accepted ones still in their TLS handshake.
     fn len(&self) -> usize {
-        self.map.lock().map(|m| m.len()).unwrap_or(MAX_CONNECTIONS)
+        let open = self.map.lock().map(|m| m.len()).unwrap_or(MAX_CONNECTIONS);
+        open + self.handshaking.load(Ordering::Relaxed)
     }
 
     /// Removes the connection if it is still the one with this id.
@@ -217,6 +233,10 @@ pub(super) async fn accept_loop(inner: Arc<Inner>, listener: TcpListener, kind: 
         let key = (peer, kind);
         match kind {
             TransportKind::Tls => {
+                inner
+                    .connections
+                    .handshaking
+                    .fetch_add(1, Ordering::Relaxed);
                 tokio::spawn(accept_tls(Arc::clone(&inner), key, local, stream));
             }
             TransportKind::Tcp | TransportKind::Udp => {
@@ -231,7 +251,12 @@ async fn accept_tls(inner: Arc<Inner>, key: ConnectionKey, local: SocketAddr, st
         return;
     };
     let handshake = TlsAcceptor::from(server).accept(stream);
-    match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
+    let outcome = tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await;
+    inner
+        .connections
+        .handshaking
+        .fetch_sub(1, Ordering::Relaxed);
+    match outcome {
         Ok(Ok(tls)) => {
             let _ = register(&inner, key, local, tls, Origin::Inbound);
         }

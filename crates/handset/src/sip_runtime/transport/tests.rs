@@ -269,6 +269,48 @@ async fn shutdown_stops_listening_and_sending() {
     assert!(refused);
 }
 
+#[tokio::test(start_paused = true)]
+async fn idle_connection_is_closed_after_ten_minutes() {
+    let (b, mut b_in) = start(tcp_settings()).await;
+    let mut peer = TcpStream::connect(b.local_addr(TransportKind::Tcp).unwrap())
+        .await
+        .unwrap();
+    let opened = tokio::time::Instant::now();
+    peer.write_all(options("once").as_bytes()).await.unwrap();
+    // Virtual time: the guard is twice the idle timeout, and waiting costs nothing.
+    let guard = super::IDLE_TIMEOUT * 2;
+    let first = tokio::time::timeout(guard, b_in.recv()).await.unwrap();
+    assert!(matches!(first, Some(Inbound::Message { .. })), "{first:?}");
+    let closed = tokio::time::timeout(guard, b_in.recv()).await.unwrap();
+    assert_eq!(
+        closed,
+        Some(Inbound::Closed {
+            peer: peer.local_addr().unwrap(),
+            kind: TransportKind::Tcp
+        })
+    );
+    assert!(opened.elapsed() >= super::IDLE_TIMEOUT);
+}
+
+#[tokio::test]
+async fn inbound_connections_beyond_the_cap_are_refused() {
+    let (b, mut b_in) = start(tcp_settings()).await;
+    let listen = b.local_addr(TransportKind::Tcp).unwrap();
+    let mut peers = Vec::new();
+    for _ in 0..super::MAX_CONNECTIONS {
+        peers.push(TcpStream::connect(listen).await.unwrap());
+    }
+    // Connections are accepted in order: once this one is refused, all before it are open.
+    let mut extra = TcpStream::connect(listen).await.unwrap();
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(PATIENCE, extra.read_to_end(&mut rest)).await;
+    assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "{read:?}");
+    let last = peers.last_mut().unwrap();
+    last.write_all(options("last").as_bytes()).await.unwrap();
+    let (_, from, ..) = next_message(&mut b_in).await;
+    assert_eq!(from, last.local_addr().unwrap());
+}
+
 #[tokio::test]
 async fn dscp_marks_the_udp_socket() {
     let std_socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -292,4 +334,11 @@ fn dscp_on_tcp_and_ipv6_sockets() {
         super::qos::set_dscp(&v6, true, 40).unwrap();
         assert_eq!(v6.tclass_v6().unwrap(), 40 << 2);
     }
+}
+
+#[test]
+fn transports_can_be_shared_between_tasks() {
+    fn shareable<T: Send + Sync + 'static>() {}
+    shareable::<Transports>();
+    shareable::<Inbound>();
 }

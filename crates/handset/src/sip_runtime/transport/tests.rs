@@ -37,10 +37,18 @@ pub(super) fn settings() -> TransportSettings {
     settings
 }
 
-/// Transports on a fresh loopback UDP socket.
+/// Transports on a fresh loopback UDP socket. The listeners take the UDP port number (and
+/// the next one), which another test's TCP socket may hold: then a new port is tried.
 pub(super) async fn start(settings: TransportSettings) -> (Arc<Transports>, Receiver<Inbound>) {
-    let udp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    Transports::start(udp, settings).await.unwrap()
+    for _ in 0..20 {
+        let udp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        match Transports::start(udp, settings.clone()).await {
+            Err(TransportError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::AddrInUse => {}
+            started => return started.unwrap(),
+        }
+    }
+    panic!("no free port pair on 127.0.0.1");
 }
 
 /// The next inbound event.

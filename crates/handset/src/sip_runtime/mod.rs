@@ -6,6 +6,7 @@
 //! binding (per "Unregister On Reboot") within a bounded wait.
 
 pub mod settings;
+pub mod transport;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};

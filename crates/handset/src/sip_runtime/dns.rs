@@ -128,6 +128,7 @@ impl DnsResolver {
         let mut ttl = None;
         // IPv4 first: most SIP servers and networks are still reached over IPv4.
         for lookup in [v4, v6].iter().flatten() {
+            let before = ips.len();
             for record in lookup.answers() {
                 let ip = match &record.data {
                     RData::A(a) => IpAddr::V4(a.0),
@@ -137,7 +138,9 @@ impl DnsResolver {
                 if !ips.contains(&ip) {
                     ips.push(ip);
                 }
-                ttl = min_ttl(ttl, record.ttl);
+            }
+            if ips.len() > before {
+                ttl = shorter(ttl, answer_ttl(lookup));
             }
         }
         if ips.is_empty() {
@@ -151,7 +154,6 @@ impl DnsResolver {
             return (Answer::Nothing, None);
         };
         let mut records = Vec::new();
-        let mut ttl = None;
         for record in lookup.answers() {
             let RData::SRV(srv) = &record.data else {
                 continue;
@@ -166,12 +168,11 @@ impl DnsResolver {
                 port: srv.port,
                 target: name_text(&srv.target),
             });
-            ttl = min_ttl(ttl, record.ttl);
         }
         if records.is_empty() {
             return (Answer::Nothing, None);
         }
-        (Answer::Srv(records), ttl)
+        (Answer::Srv(records), answer_ttl(&lookup))
     }
 
     async fn naptr(&self, domain: &str) -> (Answer, Option<Duration>) {
@@ -179,7 +180,6 @@ impl DnsResolver {
             return (Answer::Nothing, None);
         };
         let mut records = Vec::new();
-        let mut ttl = None;
         for record in lookup.answers() {
             let RData::NAPTR(naptr) = &record.data else {
                 continue;
@@ -191,12 +191,11 @@ impl DnsResolver {
                 service: String::from_utf8_lossy(&naptr.services).into_owned(),
                 replacement: name_text(&naptr.replacement),
             });
-            ttl = min_ttl(ttl, record.ttl);
         }
         if records.is_empty() {
             return (Answer::Nothing, None);
         }
-        (Answer::Naptr(records), ttl)
+        (Answer::Naptr(records), answer_ttl(&lookup))
     }
 
     /// One hickory lookup; `None` when it failed or the name is not a DNS name.
@@ -310,9 +309,21 @@ fn name_text(name: &Name) -> String {
     text.strip_suffix('.').unwrap_or(&text).to_owned()
 }
 
-fn min_ttl(current: Option<Duration>, seconds: u32) -> Option<Duration> {
-    let ttl = Duration::from_secs(u64::from(seconds));
-    Some(current.map_or(ttl, |c| c.min(ttl)))
+/// The smallest TTL of a lookup's answer records, CNAMEs leading to them included: the answer
+/// holds only as long as every link of it does.
+fn answer_ttl(lookup: &Lookup) -> Option<Duration> {
+    lookup
+        .answers()
+        .iter()
+        .map(|record| Duration::from_secs(u64::from(record.ttl)))
+        .min()
+}
+
+fn shorter(a: Option<Duration>, b: Option<Duration>) -> Option<Duration> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 #[cfg(test)]
@@ -331,9 +342,13 @@ mod tests {
     }
 
     #[test]
-    fn smallest_ttl_wins() {
-        let ttl = min_ttl(min_ttl(None, 300), 60);
-        assert_eq!(min_ttl(ttl, 120), Some(Duration::from_secs(60)));
+    fn the_shorter_ttl_wins() {
+        let (one, two) = (Some(Duration::from_secs(1)), Some(Duration::from_secs(2)));
+        assert_eq!(shorter(one, two), one);
+        assert_eq!(shorter(two, one), one);
+        assert_eq!(shorter(None, two), two);
+        assert_eq!(shorter(two, None), two);
+        assert_eq!(shorter(None, None), None);
     }
 
     #[test]

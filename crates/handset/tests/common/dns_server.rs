@@ -11,6 +11,7 @@ use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::rdata::{A, AAAA, NAPTR, SRV};
@@ -182,6 +183,8 @@ fn serve_tcp(listener: &TcpListener, zone: &Arc<Mutex<Zone>>, stop: &AtomicBool)
 }
 
 fn serve_tcp_connection(mut stream: TcpStream, zone: &Mutex<Zone>) {
+    // Clients may keep a connection open; an idle one ends so no thread outlives the test long.
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     loop {
         let mut len = [0u8; 2];
         if stream.read_exact(&mut len).is_err() {

@@ -357,4 +357,11 @@ mod tests {
             DnsResolver::new(&["127.0.0.1:5353".parse().unwrap()], Duration::from_secs(1));
         assert!(resolver.is_ok());
     }
+
+    /// Account tasks share one resolver across threads; this fails to compile if that breaks.
+    #[test]
+    fn the_resolver_is_shared_across_tasks() {
+        fn shareable<T: Send + Sync + Clone + 'static>() {}
+        shareable::<DnsResolver>();
+    }
 }

@@ -5,6 +5,7 @@
 //! A configuration change to an account restarts its task; on shutdown every task removes its
 //! binding (per "Unregister On Reboot") within a bounded wait.
 
+pub mod dns;
 pub mod settings;
 pub mod transport;
 

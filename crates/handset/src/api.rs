@@ -109,6 +109,8 @@ pub struct AccountStatus {
     pub user_id: String,
     /// Registration state.
     pub registration: String,
+    /// The server address in use (`udp 192.0.2.1:5060`), empty when none.
+    pub server: String,
 }
 
 async fn status(State(shared): State<Arc<Shared>>) -> Result<Json<Status>, ApiError> {
@@ -129,6 +131,7 @@ async fn status(State(shared): State<Arc<Shared>>) -> Result<Json<Status>, ApiEr
             sip_server: field(n, "sip.server.1.address"),
             user_id: field(n, "sip.userid"),
             registration: shared.registrations.get(n),
+            server: shared.registrations.server(n),
         })
         .collect();
     Ok(Json(Status {

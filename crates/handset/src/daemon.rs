@@ -10,15 +10,19 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use handset_config::ConfigStore;
-use tokio::net::{TcpListener, UdpSocket};
+use tokio::net::TcpListener;
 
 use crate::api;
 use crate::datadir::{DataDir, Identity};
 use crate::endpoints::{Endpoints, SipEndpoint};
+use crate::sip_runtime::dns::{configured_servers, DnsResolver};
 use crate::sip_runtime::{SipRuntime, StatusBoard};
 
 /// How far past the requested SIP port to look for a free one.
 const SIP_PORT_SEARCH: u16 = 100;
+
+/// How long a failed DNS lookup is answered from memory.
+const DNS_FAILURE_CACHE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// `handset run` options.
 #[derive(Debug, Clone)]
@@ -33,6 +37,8 @@ pub struct RunOptions {
     pub mac: Option<String>,
     /// Model profile id.
     pub model: Option<String>,
+    /// DNS servers given on the command line (empty: configured or system ones).
+    pub dns: Vec<SocketAddr>,
 }
 
 /// State shared by the daemon's tasks.
@@ -82,7 +88,14 @@ pub async fn run(options: RunOptions) -> Result<()> {
         )
     })?;
     let http_addr = http.local_addr()?;
-    let sip = bind_sip(options.sip_port, profile.accounts).await?;
+    let sip = bind_sip(options.sip_port, &store, profile.accounts)?;
+    let dns_servers = if options.dns.is_empty() {
+        configured_servers(&store)
+    } else {
+        options.dns.clone()
+    };
+    let dns = DnsResolver::new(&dns_servers, DNS_FAILURE_CACHE)
+        .context("cannot set up DNS resolution")?;
 
     let token = handset_config::password::generate(32);
     handset_config::persist::write_atomic(&dir.token_path(), token.as_bytes())?;
@@ -112,7 +125,7 @@ pub async fn run(options: RunOptions) -> Result<()> {
         endpoints: endpoints.clone(),
         registrations: StatusBoard::default(),
     });
-    let runtime = SipRuntime::new(Arc::clone(&shared), sip);
+    let runtime = SipRuntime::new(Arc::clone(&shared), sip, dns);
     watch_config(&shared, &runtime);
     runtime.start_all().await;
     let server = axum::serve(http, api::router(Arc::clone(&shared)))
@@ -162,30 +175,54 @@ fn take_daemon_lock(dir: &DataDir) -> Result<std::fs::File> {
 
 /// Binds one UDP socket per account, account N at `base + 2·(N-1)` like the vendor's defaults,
 /// moving up to the next free ports when the preferred ones are taken.
-async fn bind_sip(requested: Option<u16>, accounts: u8) -> Result<Vec<(u8, UdpSocket)>> {
-    let mut sockets = Vec::new();
+/// Binds each account's UDP SIP socket: `--sip-port N` puts account k on N + 2(k-1) (0: any
+/// free port); otherwise an account's "Local SIP Port" when it was set, else the first free
+/// port from 5060 + 2(k-1).
+fn bind_sip(
+    requested: Option<u16>,
+    store: &ConfigStore,
+    accounts: u8,
+) -> Result<Vec<(u8, std::net::UdpSocket)>> {
+    let mut sockets: Vec<(u8, std::net::UdpSocket)> = Vec::new();
     let mut next = requested.unwrap_or(5060);
-    let search = if requested.is_some() {
-        0
-    } else {
-        SIP_PORT_SEARCH
-    };
     for account in 1..=accounts {
-        let socket = if next == 0 {
-            UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0)).await?
+        let configured = store
+            .resolve(&format!("account.{account}.sip.localPort"))
+            .ok()
+            .filter(|key| store.is_changed(*key))
+            .and_then(|key| store.get(key).trim().parse::<u16>().ok());
+        let (first, search) = match (requested, configured) {
+            (Some(_), _) => (next, 0),
+            (None, Some(port)) => (port, 0),
+            (None, None) => (next, SIP_PORT_SEARCH),
+        };
+        let socket = if first == 0 {
+            std::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))?
         } else {
+            let taken = |port: u16| {
+                sockets.iter().any(|(_, s)| {
+                    s.local_addr()
+                        .is_ok_and(|a| a.port() == port || a.port() + 1 == port)
+                })
+            };
             let mut bound = None;
-            for port in next..=next.saturating_add(search) {
-                if let Ok(socket) = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, port)).await {
+            for port in first..=first.saturating_add(search) {
+                if taken(port) {
+                    continue;
+                }
+                if let Ok(socket) = std::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, port)) {
                     bound = Some(socket);
                     break;
                 }
             }
             match bound {
                 Some(socket) => socket,
-                None => bail!("no free UDP port for SIP at {next} (choose one with --sip-port)"),
+                None => bail!(
+                    "account {account}: no free UDP port for SIP at {first} (choose one with --sip-port or \"Local SIP Port\")"
+                ),
             }
         };
+        socket.set_nonblocking(true)?;
         let port = socket.local_addr()?.port();
         if next != 0 {
             next = port.saturating_add(2);
@@ -195,7 +232,6 @@ async fn bind_sip(requested: Option<u16>, accounts: u8) -> Result<Vec<(u8, UdpSo
     Ok(sockets)
 }
 
-/// Logs applied settings and restarts the registration of every account they touch.
 fn watch_config(shared: &Arc<Shared>, runtime: &Arc<SipRuntime>) {
     let receiver = match shared.config.lock() {
         Ok(mut store) => store.subscribe(),

@@ -268,6 +268,14 @@ impl DataDir {
             .with_context(|| format!("{}: cannot write", self.identity_path().display()))
     }
 
+    /// The device certificate and key (PEM), when both can be read.
+    pub fn device_certificate_pem(&self) -> Option<(String, String)> {
+        let dir = self.certs_dir();
+        let cert = fs::read_to_string(dir.join("device.crt")).ok()?;
+        let key = fs::read_to_string(dir.join("device.key")).ok()?;
+        Some((cert, key))
+    }
+
     fn ensure_certificate(&self, identity: &Identity) -> Result<()> {
         let dir = self.certs_dir();
         let cert_path = dir.join("device.crt");

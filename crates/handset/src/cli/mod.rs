@@ -56,6 +56,10 @@ pub enum Command {
         /// Model profile (see `handset models`).
         #[arg(long, value_name = "ID")]
         model: Option<String>,
+        /// DNS server to ask (repeatable; `IP` or `IP:PORT`); default: the configured
+        /// "Preferred DNS server", else the system's.
+        #[arg(long = "dns", value_name = "ADDR", value_parser = parse_dns_server)]
+        dns: Vec<SocketAddr>,
     },
     /// Show the running phone's status.
     Status {
@@ -76,6 +80,16 @@ pub enum Command {
     },
 }
 
+/// `IP` (port 53) or `IP:PORT`.
+fn parse_dns_server(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    text.parse::<std::net::IpAddr>()
+        .map(|ip| SocketAddr::new(ip, 53))
+        .map_err(|_| format!("{text:?} is not an IP address or IP:PORT"))
+}
+
 /// Runs a parsed command line.
 pub fn execute(cli: Cli) -> Result<ExitCode> {
     logging::init(&cli.log_level, cli.log_format)?;
@@ -86,6 +100,7 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
             sip_port,
             mac,
             model,
+            dns,
         } => {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -97,6 +112,7 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
                 sip_port,
                 mac,
                 model,
+                dns,
             }))?;
             Ok(ExitCode::SUCCESS)
         }

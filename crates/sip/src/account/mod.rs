@@ -263,12 +263,17 @@ impl Account {
             return;
         }
         if let Some(registration) = self.registration.as_mut() {
-            if registration.state() != RegistrationState::Registered {
+            if registration.state() == RegistrationState::Registered && !registration.is_in_flight()
+            {
+                // The connection the binding lives on broke (RFC 5626 §4.4): register again
+                // at once; if the server is gone, that attempt fails and moves on.
+                self.start_registration(now);
+            } else {
                 // An unreachable server is not worth the remaining retries.
                 self.unanswered = self.config.max_retries.saturating_sub(1);
+                registration.handle_transport_error(now);
+                self.drain_registration(now);
             }
-            registration.handle_transport_error(now);
-            self.drain_registration(now);
         }
         if let Some(probe) = self.probe.as_mut() {
             probe.tx.handle_transport_error();

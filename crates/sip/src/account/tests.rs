@@ -631,3 +631,21 @@ fn configured_ip_mode_uses_the_addresses_when_dns_finds_nothing() {
     let (to, _) = h.last_register();
     assert_eq!(to.addr.ip(), Ipv4Addr::new(192, 0, 2, 32));
 }
+
+#[test]
+fn a_broken_connection_while_registered_registers_again_then_fails_over() {
+    let mut c = config(&["192.0.2.1", "192.0.2.2"]);
+    c.transport = TransportKind::Tcp;
+    c.max_retries = 2;
+    let mut h = Harness::started(c, &[]);
+    let (to, register) = h.last_register();
+    h.answer(&register, 200, to);
+    h.account.handle_transport_error(h.now, to.addr);
+    h.pump();
+    let (again, _) = h.last_register();
+    assert_eq!(again, to, "registers again at the same server first");
+    h.account.handle_transport_error(h.now, to.addr);
+    h.pump();
+    let (next, _) = h.last_register();
+    assert_eq!(next.addr, "192.0.2.2:5060".parse::<SocketAddr>().unwrap());
+}

@@ -112,6 +112,11 @@ impl Registration {
         self.state
     }
 
+    /// Whether a REGISTER transaction is in progress.
+    pub fn is_in_flight(&self) -> bool {
+        self.flight.is_some()
+    }
+
     /// The Call-ID shared by every REGISTER of this registration.
     pub fn call_id(&self) -> &str {
         &self.ids.call_id

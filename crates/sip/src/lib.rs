@@ -4,6 +4,7 @@
 //! Nothing here reads a clock, opens a socket or spawns a task: time comes in as an argument
 //! (`handle_*(now, …)`), and what to send comes out of `poll_*` calls.
 pub mod auth;
+pub mod body;
 pub mod dialog;
 pub mod header;
 pub mod keepalive;
@@ -13,6 +14,7 @@ pub mod method;
 pub mod param;
 pub mod registration;
 pub mod status;
+pub mod subscription;
 mod syntax;
 #[cfg(test)]
 mod test_support;

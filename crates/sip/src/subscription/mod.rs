@@ -9,6 +9,7 @@ mod config;
 mod event;
 mod notify;
 mod request;
+mod response;
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -19,16 +20,14 @@ use rand::SeedableRng;
 pub use config::SubscriptionConfig;
 pub use event::{Outgoing, SubscriptionError, SubscriptionEvent, SubscriptionStatus};
 
-use crate::auth::{
-    AuthError, AuthorizationHeader, ChallengeKind, DigestClient, DigestRequest, Unauthorized,
-};
+use crate::auth::{AuthorizationHeader, DigestClient, DigestRequest};
 use crate::dialog::{Dialog, DialogError};
-use crate::header::HeaderKind;
 use crate::message::Message;
 use crate::method::Method;
 use crate::transaction::{ClientTransaction, Event, Kind, TransactionKey, Transport};
 use crate::uri::Uri;
 use request::{add_subscribe_headers, initial_subscribe, new_via, Ids};
+use response::{status_text, Failure};
 
 /// The subscription's own timers (the transaction runs Timers E and F).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -287,103 +286,6 @@ impl Subscription {
         }
     }
 
-    fn on_success(
-        &mut self,
-        now: Instant,
-        response: &Message,
-        flight: &Flight,
-    ) -> Result<(), Failure> {
-        match self.dialog.as_mut() {
-            None if !flight.in_dialog => {
-                self.dialog = Some(Dialog::from_uac_response(&flight.request, response)?);
-            }
-            None => return Err(DialogError::Terminated.into()),
-            Some(dialog) => {
-                // A 2xx from another fork than the dialog's is left alone: its NOTIFYs get 481.
-                if dialog.update_from_response(response).is_ok()
-                    && !flight.in_dialog
-                    && !self.config.use_route_set_in_notify
-                {
-                    let mut route_set = response.headers().record_route()?;
-                    route_set.reverse();
-                    dialog.set_route_set(route_set);
-                }
-            }
-        }
-        let granted = response
-            .headers()
-            .expires()
-            .ok()
-            .flatten()
-            .unwrap_or(flight.expires);
-        self.granted = Some(granted);
-        if granted == 0 {
-            // The notifier ends it at once; its NOTIFY says why.
-            return Ok(());
-        }
-        if !self.notified && !flight.in_dialog {
-            self.timer = Some((now + self.config.timers.f(), Timer::NotifyWait));
-            return Ok(());
-        }
-        let at = now + self.config.refresh_after(granted);
-        let sooner = self
-            .timer
-            .is_some_and(|(t, kind)| kind == Timer::Refresh && t < at);
-        if !sooner {
-            self.timer = Some((at, Timer::Refresh));
-        }
-        Ok(())
-    }
-
-    fn on_challenge(
-        &mut self,
-        now: Instant,
-        response: &Message,
-        flight: &Flight,
-    ) -> Result<(), Failure> {
-        let headers = response.headers();
-        let mut offered: Vec<(ChallengeKind, String)> = Vec::new();
-        for (kind, header) in [
-            (ChallengeKind::Www, HeaderKind::WwwAuthenticate),
-            (ChallengeKind::Proxy, HeaderKind::ProxyAuthenticate),
-        ] {
-            for field in headers.all(header) {
-                if let Ok(value) = field.value() {
-                    offered.push((kind, value.into_owned()));
-                }
-            }
-        }
-        let mut unauthorized = Unauthorized::new();
-        for (kind, value) in &offered {
-            unauthorized = unauthorized.challenge(*kind, value);
-        }
-        for sent in &flight.sent {
-            unauthorized = unauthorized.sent(sent.kind, &sent.value);
-        }
-        self.digest
-            .handle_challenges(&unauthorized)
-            .map_err(Failure::Auth)?;
-        Ok(self.send(now, flight.in_dialog, flight.expires)?)
-    }
-
-    fn on_too_brief(
-        &mut self,
-        now: Instant,
-        response: &Message,
-        flight: &Flight,
-    ) -> Result<(), Failure> {
-        // RFC 6665 §4.1.2.1: a 423 carries the Min-Expires to retry with.
-        let minimum = response.headers().min_expires().ok().flatten();
-        let Some(minimum) = minimum.filter(|m| *m > flight.expires) else {
-            return Err(Failure::Status {
-                text: status_text(response),
-                retry_after: None,
-            });
-        };
-        self.expires = minimum;
-        Ok(self.send(now, flight.in_dialog, minimum)?)
-    }
-
     /// A new subscription from scratch: new Call-ID and tag, no dialog, SUBSCRIBE now.
     fn subscribe_anew(&mut self, now: Instant) -> Result<(), SubscriptionError> {
         self.ids = Ids::random(&mut self.rng);
@@ -506,40 +408,6 @@ impl Subscription {
         self.timer = None;
         self.dialog = None;
     }
-}
-
-/// Why an attempt failed.
-#[derive(Debug, thiserror::Error)]
-enum Failure {
-    /// A final response other than 2xx, 401/407 and a usable 423.
-    #[error("{text}")]
-    Status {
-        /// `489 Bad Event`.
-        text: String,
-        /// The response's Retry-After, in seconds.
-        retry_after: Option<u32>,
-    },
-    /// The challenge could not be answered, or the password was refused.
-    #[error("authentication failed: {0}")]
-    Auth(AuthError),
-    /// The 2xx could not make a dialog.
-    #[error("unusable 2xx: {0}")]
-    Dialog(#[from] DialogError),
-    /// The next SUBSCRIBE could not be written.
-    #[error(transparent)]
-    Send(#[from] SubscriptionError),
-}
-
-impl From<crate::message::ParseError> for Failure {
-    fn from(e: crate::message::ParseError) -> Self {
-        Failure::Dialog(DialogError::Parse(e))
-    }
-}
-
-/// `489 Bad Event`.
-fn status_text(response: &Message) -> String {
-    let code = response.status().map_or(0, |s| s.as_u16());
-    format!("{code} {}", response.reason().unwrap_or_default())
 }
 
 #[cfg(test)]

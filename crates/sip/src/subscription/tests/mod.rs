@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::*;
 use crate::auth::Credentials;
-use crate::header::NameAddr;
+use crate::header::{HeaderKind, NameAddr};
 use crate::message::{response_to, MessageBuilder};
 use crate::status::StatusCode;
 use crate::test_support::origin;

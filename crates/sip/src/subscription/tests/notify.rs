@@ -124,6 +124,15 @@ fn use_route_set_in_notify_moves_the_refresh() {
 }
 
 #[test]
+fn with_use_route_set_in_notify_a_late_2xx_keeps_the_notify_target() {
+    let (mut h, first) = Harness::started(config().with_use_route_set_in_notify(true));
+    h.notify(&notify(&first, 1, "active;expires=600", ""));
+    h.respond(ok(&first, NOTIFIER, 600));
+    let (refresh, _) = h.next_sent();
+    assert_eq!(refresh.request_uri().unwrap().to_string(), NOTIFIER_MOVED);
+}
+
+#[test]
 fn the_notify_expires_drives_the_refresh() {
     let (mut h, first) = Harness::started(config());
     h.respond(ok(&first, NOTIFIER, 3600));

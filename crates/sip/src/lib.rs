@@ -5,6 +5,7 @@
 //! (`handle_*(now, …)`), and what to send comes out of `poll_*` calls.
 pub mod account;
 pub mod auth;
+pub mod body;
 pub mod dialog;
 pub mod header;
 pub mod keepalive;
@@ -14,6 +15,7 @@ pub mod method;
 pub mod param;
 pub mod registration;
 pub mod status;
+pub mod subscription;
 mod syntax;
 #[cfg(test)]
 mod test_support;

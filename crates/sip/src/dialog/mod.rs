@@ -18,13 +18,20 @@
 //! many is the caller's job ([`DialogId::of_request`], [`DialogId::of_response`]).
 
 mod error;
+mod failure;
+mod glare;
+mod notify;
 mod prack;
 mod request;
 mod session_timer;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod usage_tests;
 
 pub use error::DialogError;
+pub use failure::{failure_effect, FailureEffect};
+pub use glare::glare_retry_delay;
 pub use prack::{PrackReceiver, PrackSender, Provisional};
 pub use request::{cancel_for, is_target_refresh};
 pub use session_timer::{
@@ -106,7 +113,8 @@ pub enum ReplacesOutcome {
     /// Accept the new INVITE and end this dialog (BYE if confirmed, CANCEL if early).
     Replace,
     /// Answer the new INVITE with this status: 486 for `early-only` and a confirmed dialog,
-    /// 481 for an early dialog this phone did not initiate, 603 for a terminated dialog.
+    /// 481 for an early dialog this phone did not initiate or a dialog not created by an
+    /// INVITE, 603 for a terminated dialog.
     Reject(u16),
 }
 
@@ -131,6 +139,10 @@ pub struct Dialog {
     cseq_start: u32,
     remote_cseq: Option<u32>,
     secure: bool,
+    /// The method of the request that created the dialog (INVITE, SUBSCRIBE, REFER …).
+    created_by: Method,
+    /// An offer of ours or theirs (INVITE or UPDATE) awaits its answer (RFC 3261 §14.1).
+    offer_in_progress: bool,
 }
 
 /// The first local CSeq of a UAS dialog: random, seeded by the dialog id (itself random), so
@@ -217,6 +229,8 @@ impl Dialog {
             cseq_start: 1,
             remote_cseq: None,
             secure: is_sips(Some(uri)),
+            created_by: rq.cseq()?.method,
+            offer_in_progress: false,
         })
     }
 
@@ -256,6 +270,8 @@ impl Dialog {
             local_cseq: None,
             remote_cseq: Some(h.cseq()?.seq),
             secure: is_sips(Some(uri)),
+            created_by: h.cseq()?.method,
+            offer_in_progress: false,
         })
     }
 
@@ -307,6 +323,11 @@ impl Dialog {
     /// The CSeq of the last request the peer sent, if any.
     pub fn remote_cseq(&self) -> Option<u32> {
         self.remote_cseq
+    }
+
+    /// The method of the request that created the dialog.
+    pub fn created_by(&self) -> &Method {
+        &self.created_by
     }
 
     /// Whether the dialog was set up with a `sips:` Request-URI (RFC 3261 §12.1).
@@ -435,6 +456,11 @@ impl Dialog {
             || replaces.from_tag() != self.id.remote_tag
         {
             return ReplacesOutcome::NotThisDialog;
+        }
+        // RFC 3891 §3: Replaces "MUST only match INVITE-created dialogs"; no INVITE dialog
+        // matches, so the answer is the one for an unknown dialog.
+        if self.created_by != Method::Invite {
+            return ReplacesOutcome::Reject(481);
         }
         match (self.state, self.role) {
             // "If the Replaces header field matches a dialog which has already terminated,

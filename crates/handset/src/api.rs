@@ -111,6 +111,8 @@ pub struct AccountStatus {
     pub registration: String,
     /// The server address in use (`udp 192.0.2.1:5060`), empty when none.
     pub server: String,
+    /// Voicemail waiting (`2 new, 8 old`, `none`), empty when unknown.
+    pub voicemail: String,
 }
 
 async fn status(State(shared): State<Arc<Shared>>) -> Result<Json<Status>, ApiError> {
@@ -132,6 +134,7 @@ async fn status(State(shared): State<Arc<Shared>>) -> Result<Json<Status>, ApiEr
             user_id: field(n, "sip.userid"),
             registration: shared.registrations.get(n),
             server: shared.registrations.server(n),
+            voicemail: shared.registrations.voicemail(n),
         })
         .collect();
     Ok(Json(Status {

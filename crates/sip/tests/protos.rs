@@ -224,3 +224,84 @@ fn protos_c07_sip_cases() {
         println!("  {group:<22} {tally:?}");
     }
 }
+
+/// Every case, INVITE and teardown, arrives at an account as from the network: the account
+/// answers what it can (400s, 401s when challenging) and passes the rest up, where a busy
+/// phone answers 486; nothing panics, every response leaves, and the server transactions all
+/// end on their timers.
+#[test]
+fn protos_cases_through_an_account() {
+    use handset_sip::account::{Account, AccountConfig, AccountEvent, Need};
+    use handset_sip::locate::{ServerName, Target, TransportKind};
+    use handset_sip::message::response_to;
+    use handset_sip::StatusCode;
+    use std::time::Duration;
+
+    let Some(dir) = common::sip_torture_dir() else {
+        return;
+    };
+    let mut config = AccountConfig::new("bob", vec![ServerName::parse("192.0.2.1").unwrap()]);
+    config.challenge_invite_realm = Some("phone".into());
+    let start = Instant::now();
+    let mut account = Account::new(config, 1, start);
+    account.start(start);
+    while let Some(need) = account.poll_need() {
+        if let Need::LocalAddress(_) = need {
+            account.handle_local_address(start, "192.0.2.2:5060".parse().unwrap());
+        }
+    }
+    let peer = Target {
+        addr: "192.0.2.1:5060".parse().unwrap(),
+        transport: TransportKind::Udp,
+    };
+    let archive = std::fs::File::open(dir.join("protos-c07-sip-cases.tar.gz")).unwrap();
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(archive));
+    let (mut sent, mut passed_up, mut most_open) = (0usize, 0usize, 0usize);
+    for entry in tar.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let path = entry.path().unwrap().to_string_lossy().into_owned();
+        let Some(number) = path
+            .strip_prefix("cases/")
+            .and_then(|n| n.parse::<usize>().ok())
+        else {
+            continue;
+        };
+        let mut file = Vec::new();
+        entry.read_to_end(&mut file).unwrap();
+        for part in records(&file) {
+            account.handle_message(start, &instantiate(part, number), peer);
+            while let Some(event) = account.poll_event() {
+                if let AccountEvent::Request { id, request, .. } = event {
+                    passed_up += 1;
+                    if let Ok(mut busy) = response_to(&request, StatusCode::BUSY_HERE, None) {
+                        busy.with_to_tag("busy");
+                        let _ = account.respond(start, &id, busy);
+                    }
+                }
+            }
+            while account.poll_transmit().is_some() {
+                sent += 1;
+            }
+            most_open = most_open.max(account.open_requests());
+        }
+    }
+    println!(
+        "PROTOS through an account: {sent} sent, {passed_up} passed up, at most {most_open} open"
+    );
+    assert!(sent > 4527, "the cases are answered");
+    let mut now = start;
+    while let Some(at) = account.poll_timeout() {
+        if at > start + Duration::from_secs(600) {
+            break;
+        }
+        now = at;
+        account.handle_timeout(now);
+        while account.poll_transmit().is_some() {}
+        while account.poll_event().is_some() {}
+    }
+    assert_eq!(
+        account.open_requests(),
+        0,
+        "every transaction ended by {now:?}"
+    );
+}

@@ -29,6 +29,7 @@ pub const SHUTDOWN_WAIT: Duration = Duration::from_secs(2);
 struct AccountStatus {
     registration: String,
     server: String,
+    voicemail: String,
 }
 
 /// The registration state of each account, as `/api/v1/status` reports it.
@@ -56,6 +57,21 @@ impl StatusBoard {
             .ok()
             .and_then(|s| s.get(&account).map(|a| a.server.clone()))
             .unwrap_or_default()
+    }
+
+    /// Voicemail waiting (`2 new, 8 old`, `none`), empty when unknown.
+    pub fn voicemail(&self, account: u8) -> String {
+        self.states
+            .lock()
+            .ok()
+            .and_then(|s| s.get(&account).map(|a| a.voicemail.clone()))
+            .unwrap_or_default()
+    }
+
+    fn set_voicemail(&self, account: u8, text: impl Into<String>) {
+        if let Ok(mut states) = self.states.lock() {
+            states.entry(account).or_default().voicemail = text.into();
+        }
     }
 
     fn set(&self, account: u8, state: impl Into<String>) {

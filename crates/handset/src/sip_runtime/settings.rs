@@ -199,6 +199,13 @@ pub fn read(
         config.options_keepalive = Some((interval, lost));
     }
     config.nat_keepalive = nat_keepalive(&r);
+    config.subscribe_mwi = r.flag("sip.subscribe.forMwi");
+    config.subscribe_reg = r.flag("sip.subscribe.forRegistration");
+    config.subscription_expires =
+        u32::try_from(r.number("sip.subscribe.expiration", 3600)).unwrap_or(3600);
+    config.subscription_retry_wait =
+        Duration::from_secs(r.number("sip.subscribeFailureRetryWaitTime", 20).max(1));
+    config.use_route_set_in_notify = r.flag("sip.notify.route");
     if r.flag("sip.authenticateIncomingInvite") {
         let realm = match r.get("sipRealmForChallengeINVITE") {
             realm if realm.is_empty() => "handset".to_owned(),

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use handset_sip::account::{Account, AccountEvent, Need, RequestId, Transmit};
+use handset_sip::body::MessageClass;
 use handset_sip::locate::{Target, TransportKind};
 use handset_sip::message::response_to;
 use handset_sip::registration::{RegistrationEvent, RegistrationState};
@@ -232,6 +233,29 @@ impl AccountTask {
             }
             AccountEvent::Challenged { reason } => {
                 tracing::info!(account, %reason, "incoming INVITE challenged");
+            }
+            AccountEvent::MessageWaiting(summary) => {
+                let voice = summary
+                    .get(MessageClass::Voice)
+                    .map(|c| format!("{} new, {} old", c.new, c.old))
+                    .unwrap_or_default();
+                tracing::info!(account, waiting = summary.messages_waiting, %voice, "message waiting");
+                let text = match (summary.messages_waiting, voice.is_empty()) {
+                    (false, _) => "none".to_owned(),
+                    (true, true) => "waiting".to_owned(),
+                    (true, false) => voice,
+                };
+                self.shared.registrations.set_voicemail(account, text);
+            }
+            AccountEvent::RegistrationInfo(info) => {
+                tracing::debug!(
+                    account,
+                    registrations = info.registrations.len(),
+                    "registration state"
+                );
+            }
+            AccountEvent::SubscriptionFailed { package, reason } => {
+                tracing::warn!(account, package = package.token(), %reason, "subscription failed");
             }
             AccountEvent::Stopped => {}
         }

@@ -7,6 +7,7 @@ use crate::locate::{DnsMode, FailoverMode, ServerName, TransportKind};
 use crate::method::Method;
 use crate::registration::RegistrationConfig;
 use crate::transaction::TimerConfig;
+use crate::uri::Uri;
 
 /// Where an outbound proxy sits in the path ("Outbound Proxy Mode").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,10 +58,25 @@ pub struct AccountConfig {
     pub nat_keepalive: Option<(Duration, NatPacket)>,
     /// Challenge incoming INVITEs with this realm ("Authenticate Incoming INVITE").
     pub challenge_invite_realm: Option<String>,
+    /// Also challenge NOTIFYs outside a dialog that no subscription claims (check-sync,
+    /// reboot …) with the same realm.
+    pub challenge_notify: bool,
     /// The methods this account accepts, for `Allow` and 405 answers.
     pub allow: Vec<Method>,
     /// Most server transactions kept at once; requests beyond it get a stateless 503.
     pub max_server_transactions: usize,
+    /// Subscribe to message waiting ("Subscribe for MWI").
+    pub subscribe_mwi: bool,
+    /// The mailbox to subscribe to (default: the account's own address).
+    pub voicemail_uri: Option<Uri>,
+    /// Subscribe to the registration state ("Subscribe for Registration").
+    pub subscribe_reg: bool,
+    /// Requested subscription lifetime in seconds ("SUBSCRIBE Expiration").
+    pub subscription_expires: u32,
+    /// Wait after a failed subscription ("Subscribe Retry Wait Time").
+    pub subscription_retry_wait: Duration,
+    /// Take the refresh target and route set from NOTIFYs ("Use Route Set in NOTIFY").
+    pub use_route_set_in_notify: bool,
 }
 
 impl AccountConfig {
@@ -83,8 +99,15 @@ impl AccountConfig {
             options_keepalive: None,
             nat_keepalive: None,
             challenge_invite_realm: None,
+            challenge_notify: false,
             allow: default_allow(),
             max_server_transactions: 4096,
+            subscribe_mwi: false,
+            voicemail_uri: None,
+            subscribe_reg: false,
+            subscription_expires: 3600,
+            subscription_retry_wait: Duration::from_secs(20),
+            use_route_set_in_notify: false,
         }
     }
 

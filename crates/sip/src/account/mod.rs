@@ -19,6 +19,7 @@ mod config;
 mod hops;
 mod incoming;
 mod probe;
+mod subscriptions;
 
 use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
@@ -29,8 +30,10 @@ use rand::{RngCore, SeedableRng};
 
 pub use config::{default_allow, AccountConfig, ProxyMode};
 pub use incoming::{RequestId, RespondError};
+pub use subscriptions::Package;
 
 use crate::auth::{DigestRequest, DigestServer, ServerConfig, Verdict};
+use crate::body::{MessageSummary, RegInfo};
 use crate::header::{HeaderKind, NameAddr, Transport as ViaTransport};
 use crate::keepalive::{Action, NatKeepAlive, OptionsKeepAlive};
 use crate::locate::{Answer, Query, ServerName, Target, TransportKind};
@@ -45,6 +48,7 @@ use crate::uri::{Host, SipUri, Uri};
 use hops::{Hop, Hops, Resolving};
 use incoming::{allow_value, tag_if_missing, Arrival, ServerTransactions};
 use probe::{options_probe, Probe};
+use subscriptions::Subscriptions;
 
 /// What the account needs from the runtime before it can go on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,9 +100,20 @@ pub enum AccountEvent {
         /// Where it came from.
         from: Target,
     },
-    /// An incoming INVITE was challenged (or refused after a wrong password).
+    /// An incoming INVITE (or NOTIFY) was challenged (or refused after a wrong password).
     Challenged {
         /// Why, for the log.
+        reason: String,
+    },
+    /// The mailbox's message-waiting state (from the subscription or unsolicited).
+    MessageWaiting(MessageSummary),
+    /// The registrar's view of the account's registrations.
+    RegistrationInfo(RegInfo),
+    /// A subscription failed (it is retried after the wait unless the notifier refused it).
+    SubscriptionFailed {
+        /// Which.
+        package: Package,
+        /// Why.
         reason: String,
     },
     /// Everything is stopped (after [`Account::stop`]).
@@ -116,7 +131,7 @@ enum Timer {
 
 /// Where the account stands.
 #[derive(Debug)]
-enum Phase {
+pub(crate) enum Phase {
     Idle,
     Resolving(Box<Resolving>),
     /// Waiting for the local address towards the hop.
@@ -142,6 +157,7 @@ pub struct Account {
     cseq: u32,
     nat: Option<NatKeepAlive>,
     server: ServerTransactions,
+    subscriptions: Subscriptions,
     digest: Option<DigestServer>,
     timer: Option<(Instant, Timer)>,
     needs: VecDeque<Need>,
@@ -164,6 +180,7 @@ impl Account {
         rng.fill_bytes(&mut tag);
         Self {
             server: ServerTransactions::new(config.max_server_transactions, config.timers()),
+            subscriptions: Subscriptions::default(),
             config,
             rng,
             phase: Phase::Idle,
@@ -230,13 +247,12 @@ impl Account {
         self.probe = None;
         self.nat = None;
         self.phase = Phase::Stopping;
-        match self.registration.as_mut() {
-            Some(registration) => {
-                registration.stop(now);
-                self.drain_registration(now);
-            }
-            None => self.finish_stop(),
+        self.stop_subscriptions(now);
+        if let Some(registration) = self.registration.as_mut() {
+            registration.stop(now);
+            self.drain_registration(now);
         }
+        self.check_stopped();
     }
 
     /// The answer to the last [`Need::Dns`].
@@ -349,6 +365,7 @@ impl Account {
             }
             self.drain_nat();
         }
+        self.subscriptions_handle_timeout(now);
         if let Some((at, timer)) = self.timer {
             if at <= now {
                 self.timer = None;
@@ -369,6 +386,7 @@ impl Account {
                 .as_ref()
                 .and_then(OptionsKeepAlive::poll_timeout),
             self.nat.as_ref().and_then(NatKeepAlive::poll_timeout),
+            self.subscriptions.poll_timeout(),
             self.timer.map(|(at, _)| at),
         ]
         .into_iter()
@@ -451,6 +469,7 @@ impl Account {
     /// Switches to `hop`: asks for the local address, then registers there.
     fn use_hop(&mut self, hop: Hop) {
         self.registration = None;
+        self.drop_subscriptions();
         self.probe = None;
         self.unanswered = 0;
         self.needs.push_back(Need::LocalAddress(hop.target));
@@ -460,6 +479,7 @@ impl Account {
 
     fn unreachable(&mut self, now: Instant, reason: String) {
         self.registration = None;
+        self.drop_subscriptions();
         self.probe = None;
         self.options = None;
         self.nat = None;
@@ -520,7 +540,7 @@ impl Account {
     // --- registration and keep-alives -------------------------------------------------
 
     /// The registration settings for the current hop.
-    fn registration_config(&self) -> Option<RegistrationConfig> {
+    pub(crate) fn registration_config(&self) -> Option<RegistrationConfig> {
         let hop = self.hop.as_ref()?;
         let local = self.local?;
         let secure = self.config.secure();
@@ -589,12 +609,12 @@ impl Account {
             NatKeepAlive::new(now, interval, packet, self.rng.next_u64())
         });
         if !self.config.register {
-            return;
+            return self.start_subscriptions(now);
         }
         self.start_registration(now);
     }
 
-    fn start_registration(&mut self, now: Instant) {
+    pub(crate) fn start_registration(&mut self, now: Instant) {
         let Some(config) = self.registration_config() else {
             return self.unreachable(now, "the SIP server name is not a valid host".into());
         };
@@ -633,7 +653,6 @@ impl Account {
         while let Some(event) = registration.poll_event() {
             events.push(event);
         }
-        let idle = registration.state() == RegistrationState::Idle;
         for bytes in out {
             self.send_to_hop(bytes);
         }
@@ -641,8 +660,8 @@ impl Account {
             self.on_registration_event(now, &event);
             self.events.push_back(AccountEvent::Registration(event));
         }
-        if matches!(self.phase, Phase::Stopping) && idle {
-            self.finish_stop();
+        if matches!(self.phase, Phase::Stopping) {
+            self.check_stopped();
         }
     }
 
@@ -653,6 +672,7 @@ impl Account {
         match event {
             RegistrationEvent::Registered { .. } => {
                 self.unanswered = 0;
+                self.start_subscriptions(now);
                 if let Some(hops) = self.hops.as_mut() {
                     hops.handle_success();
                 }
@@ -772,10 +792,18 @@ impl Account {
         }
     }
 
-    fn finish_stop(&mut self) {
-        self.registration = None;
-        self.phase = Phase::Idle;
-        self.events.push_back(AccountEvent::Stopped);
+    /// Reports [`AccountEvent::Stopped`] once the registration and subscriptions are done.
+    fn check_stopped(&mut self) {
+        let registration_done = self
+            .registration
+            .as_ref()
+            .is_none_or(|r| r.state() == RegistrationState::Idle);
+        if registration_done && self.subscriptions.all_idle() {
+            self.registration = None;
+            self.drop_subscriptions();
+            self.phase = Phase::Idle;
+            self.events.push_back(AccountEvent::Stopped);
+        }
     }
 
     // --- messages in ---------------------------------------------------------------------
@@ -785,6 +813,7 @@ impl Account {
             registration.handle_response(now, response);
             self.drain_registration(now);
         }
+        self.subscriptions_handle_response(now, response);
         let Some(probe) = self.probe.as_mut() else {
             return;
         };
@@ -864,8 +893,19 @@ impl Account {
             }
             return self.reply(now, &id, response);
         }
-        if method == Method::Invite && !in_dialog {
-            if let Some(verdict) = self.check_invite(now, &request) {
+        if method == Method::Notify {
+            if let Some(mut response) = self.answer_notify(now, &request) {
+                tag_if_missing(&request, &mut response, &self.to_tag);
+                return self.reply(now, &id, Some(response));
+            }
+        }
+        let challenged = match method {
+            Method::Invite => true,
+            Method::Notify => self.config.challenge_notify,
+            _ => false,
+        };
+        if challenged && !in_dialog {
+            if let Some(verdict) = self.check_credentials(now, &request) {
                 return self.challenge(now, &id, &request, verdict);
             }
         }
@@ -873,10 +913,11 @@ impl Account {
             .push_back(AccountEvent::Request { id, request, from });
     }
 
-    /// `None` when the INVITE may go on; else the challenge verdict.
-    fn check_invite(&mut self, now: Instant, request: &Message) -> Option<Verdict> {
+    /// `None` when the request may go on; else the challenge verdict.
+    fn check_credentials(&mut self, now: Instant, request: &Message) -> Option<Verdict> {
         let digest = self.digest.as_mut()?;
         let uri = request.request_uri()?.to_string();
+        let method = request.method()?.to_string();
         let authorizations: Vec<String> = request
             .headers()
             .all(HeaderKind::Authorization)
@@ -887,7 +928,7 @@ impl Account {
         let password = self.config.registration.credentials.password.clone();
         let verdict = digest.verify(
             now,
-            &DigestRequest::new("INVITE", &uri).with_body(request.body()),
+            &DigestRequest::new(&method, &uri).with_body(request.body()),
             &values,
             |user| (user == username).then_some(password.as_str()),
         );
@@ -940,7 +981,7 @@ impl Account {
 
     // --- messages out --------------------------------------------------------------------
 
-    fn send_to_hop(&mut self, bytes: Bytes) {
+    pub(crate) fn send_to_hop(&mut self, bytes: Bytes) {
         if let Some(hop) = self.hop.as_ref() {
             let server_name = self
                 .hop_names()

@@ -144,6 +144,10 @@ impl Harness {
             let contact = request.headers().get(HeaderKind::Contact).unwrap();
             r.header(HeaderKind::Contact, contact.value().unwrap());
         }
+        if status == 200 && request.method() == Some(&Method::Subscribe) {
+            r.header(HeaderKind::Contact, "<sip:192.0.2.1:5060>")
+                .header(HeaderKind::Expires, 3600);
+        }
         let bytes = r.to_bytes();
         self.deliver(&bytes, from);
     }
@@ -648,4 +652,168 @@ fn a_broken_connection_while_registered_registers_again_then_fails_over() {
     h.pump();
     let (next, _) = h.last_register();
     assert_eq!(next.addr, "192.0.2.2:5060".parse::<SocketAddr>().unwrap());
+}
+
+fn notify_for(subscribe: &Message, to_tag: &str, state: &str, body: &str) -> String {
+    let h = subscribe.headers();
+    let from = h.from().unwrap();
+    let call_id = h.call_id().unwrap();
+    format!(
+        "NOTIFY sip:alice@10.0.0.9:5060 SIP/2.0\r\n\
+         Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKn{to_tag}{state}\r\n\
+         Max-Forwards: 70\r\n\
+         From: <sip:alice@192.0.2.1>;tag={to_tag}\r\n\
+         To: {from}\r\n\
+         Call-ID: {call_id}\r\n\
+         CSeq: 1 NOTIFY\r\n\
+         Contact: <sip:192.0.2.1:5060>\r\n\
+         Event: message-summary\r\n\
+         Subscription-State: {state}\r\n\
+         Content-Type: application/simple-message-summary\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+#[test]
+fn subscribes_for_message_waiting_once_registered_and_reports_notifies() {
+    let mut c = config(&["192.0.2.1"]);
+    c.subscribe_mwi = true;
+    let mut h = Harness::started(c, &[]);
+    let (to, register) = h.last_register();
+    assert!(h
+        .take_sent()
+        .iter()
+        .all(|(_, m)| m.method() != Some(&Method::Subscribe)));
+    h.answer(&register, 200, to);
+    let sent = h.take_sent();
+    let (to, subscribe) = sent
+        .iter()
+        .find(|(_, m)| m.method() == Some(&Method::Subscribe))
+        .expect("a SUBSCRIBE after registering")
+        .clone();
+    assert_eq!(to, udp("192.0.2.1:5060"));
+    assert_eq!(
+        subscribe
+            .headers()
+            .get(HeaderKind::Event)
+            .unwrap()
+            .value()
+            .unwrap(),
+        "message-summary"
+    );
+    h.answer(&subscribe, 200, to);
+    let body = "Messages-Waiting: yes\r\nVoice-Message: 2/8\r\n";
+    h.deliver(
+        notify_for(&subscribe, "srv", "active;expires=3600", body).as_bytes(),
+        to,
+    );
+    let sent = h.take_sent();
+    assert_eq!(sent.last().unwrap().1.status(), Some(StatusCode::OK));
+    let summary = h
+        .events
+        .iter()
+        .find_map(|e| match e {
+            AccountEvent::MessageWaiting(s) => Some(s.clone()),
+            _ => None,
+        })
+        .expect("a message-waiting event");
+    assert!(summary.messages_waiting);
+}
+
+#[test]
+fn an_unsolicited_message_summary_is_accepted() {
+    let mut h = Harness::started(config(&["192.0.2.1"]), &[]);
+    h.take_sent();
+    let body = "Messages-Waiting: no\r\n";
+    let notify = request(
+        "NOTIFY",
+        "Event: message-summary\r\nContent-Type: application/simple-message-summary\r\n",
+    )
+    .replace(
+        "Content-Length: 0\r\n\r\n",
+        &format!("Content-Length: {}\r\n\r\n{body}", body.len()),
+    );
+    h.deliver(notify.as_bytes(), udp("192.0.2.1:5060"));
+    let sent = h.take_sent();
+    assert_eq!(sent[0].1.status(), Some(StatusCode::OK));
+    assert!(h
+        .events
+        .iter()
+        .any(|e| matches!(e, AccountEvent::MessageWaiting(s) if !s.messages_waiting)));
+}
+
+#[test]
+fn stop_unsubscribes_and_unregisters_before_reporting_stopped() {
+    let mut c = config(&["192.0.2.1"]);
+    c.subscribe_mwi = true;
+    let mut h = Harness::started(c, &[]);
+    let (to, register) = h.last_register();
+    h.answer(&register, 200, to);
+    let sent = h.take_sent();
+    let (_, subscribe) = sent
+        .iter()
+        .find(|(_, m)| m.method() == Some(&Method::Subscribe))
+        .unwrap()
+        .clone();
+    h.answer(&subscribe, 200, to);
+    h.deliver(
+        notify_for(
+            &subscribe,
+            "srv",
+            "active;expires=3600",
+            "Messages-Waiting: no\r\n",
+        )
+        .as_bytes(),
+        to,
+    );
+    h.take_sent();
+    h.account.stop(h.now);
+    h.pump();
+    let sent = h.take_sent();
+    let unsubscribe = sent
+        .iter()
+        .find(|(_, m)| m.method() == Some(&Method::Subscribe))
+        .expect("an unsubscribe")
+        .1
+        .clone();
+    assert_eq!(unsubscribe.headers().expires().unwrap(), Some(0));
+    let unregister = sent
+        .iter()
+        .find(|(_, m)| m.method() == Some(&Method::Register))
+        .expect("an unregister")
+        .1
+        .clone();
+    h.answer(&unregister, 200, to);
+    assert!(!h.events.contains(&AccountEvent::Stopped));
+    h.answer(&unsubscribe, 200, to);
+    h.deliver(
+        notify_for(&subscribe, "srv", "terminated;reason=timeout", "")
+            .replace("CSeq: 1", "CSeq: 2")
+            .as_bytes(),
+        to,
+    );
+    assert!(h.events.contains(&AccountEvent::Stopped));
+}
+
+#[test]
+fn a_notify_outside_any_subscription_is_challenged_when_asked() {
+    let mut c = config(&["192.0.2.1"]);
+    c.challenge_invite_realm = Some("phone".into());
+    c.challenge_notify = true;
+    let mut h = Harness::started(c, &[]);
+    h.take_sent();
+    let notify = request("NOTIFY", "Event: check-sync\r\n");
+    h.deliver(notify.as_bytes(), udp("192.0.2.1:5060"));
+    let sent = h.take_sent();
+    assert_eq!(sent[0].1.status(), Some(StatusCode::UNAUTHORIZED));
+    // An unsolicited message summary is still taken without credentials.
+    let mwi = request("NOTIFY", "Event: message-summary\r\n")
+        .replace("NOTIFY1", "NOTIFY2")
+        .replace(
+            "Content-Length: 0\r\n\r\n",
+            "Content-Length: 22\r\n\r\nMessages-Waiting: no\r\n",
+        );
+    h.deliver(mwi.as_bytes(), udp("192.0.2.1:5060"));
+    assert_eq!(h.take_sent()[0].1.status(), Some(StatusCode::OK));
 }

@@ -121,18 +121,38 @@ impl SipRuntime {
         })
     }
 
-    /// Starts every account.
+    /// Starts every account, after the "Delay Registration" time.
     pub async fn start_all(&self) {
         let mut accounts: Vec<u8> = self.sockets.keys().copied().collect();
         accounts.sort_unstable();
+        let delay = self
+            .shared
+            .config
+            .lock()
+            .ok()
+            .and_then(|store| {
+                store
+                    .get_by_name("sip.delayRegistration")
+                    .ok()?
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
+            .map_or(Duration::ZERO, |s| Duration::from_secs(s.min(90)));
         for account in accounts {
-            self.restart(account).await;
+            self.start(account, delay).await;
         }
     }
 
-    /// Stops account `account`'s task (unregistering within [`SHUTDOWN_WAIT`]) and starts a new
-    /// one with the current settings, unless its settings are unchanged.
+    /// Restarts account `account` with its current settings (see [`Self::start`]).
     pub async fn restart(&self, account: u8) {
+        self.start(account, Duration::ZERO).await;
+    }
+
+    /// Stops account `account`'s task (unregistering within [`SHUTDOWN_WAIT`]) and starts a new
+    /// one with the current settings, unless its settings are unchanged; the new one registers
+    /// after `delay`.
+    async fn start(&self, account: u8, delay: Duration) {
         let Some(socket) = self.sockets.get(&account) else {
             return;
         };
@@ -190,6 +210,7 @@ impl SipRuntime {
         tracing::info!(account, settings = ?settings, "starting account");
         let recorded = settings.clone();
         settings.transport.tls.server_certificate = self.shared.dir.device_certificate_pem();
+        settings.config.start_delay = delay;
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(
             task::AccountTask::new(settings, Arc::clone(&self.shared), Arc::clone(&self.dns))

@@ -49,6 +49,9 @@ pub struct AccountConfig {
     pub register_before_failover: bool,
     /// Whether the account registers at all ("SIP Registration").
     pub register: bool,
+    /// Wait this long after [`super::Account::start`] before the first lookup and REGISTER
+    /// ("Delay Registration", applied when the phone boots).
+    pub start_delay: Duration,
     /// The registration settings (expiry, refresh, retry wait, credentials, unregister mode,
     /// instance, User-Agent).
     pub registration: RegistrationConfig,
@@ -95,6 +98,7 @@ impl AccountConfig {
             max_retries: 2,
             register_before_failover: false,
             register: true,
+            start_delay: Duration::ZERO,
             registration: RegistrationConfig::default(),
             options_keepalive: None,
             nat_keepalive: None,

@@ -233,10 +233,15 @@ impl Account {
         self.server.len()
     }
 
-    /// Starts: looks the servers up, then registers.
+    /// Starts (after the configured start delay): looks the servers up, then registers.
     pub fn start(&mut self, now: Instant) {
-        if matches!(self.phase, Phase::Idle) {
+        if !matches!(self.phase, Phase::Idle) || self.timer.is_some() {
+            return;
+        }
+        if self.config.start_delay.is_zero() {
             self.resolve(now);
+        } else {
+            self.timer = Some((now + self.config.start_delay, Timer::Resolve));
         }
     }
 

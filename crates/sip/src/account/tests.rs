@@ -817,3 +817,16 @@ fn a_notify_outside_any_subscription_is_challenged_when_asked() {
     h.deliver(mwi.as_bytes(), udp("192.0.2.1:5060"));
     assert_eq!(h.take_sent()[0].1.status(), Some(StatusCode::OK));
 }
+
+#[test]
+fn delay_registration_waits_before_the_first_register() {
+    let mut c = config(&["192.0.2.1"]);
+    c.start_delay = Duration::from_secs(5);
+    let mut h = Harness::started(c, &[]);
+    assert!(h.take_sent().is_empty());
+    h.advance(Duration::from_secs(4));
+    assert!(h.take_sent().is_empty());
+    h.advance(Duration::from_secs(1));
+    let (to, _) = h.last_register();
+    assert_eq!(to, udp("192.0.2.1:5060"));
+}

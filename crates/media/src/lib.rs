@@ -1,0 +1,6 @@
+//! The phone's media engine, between a negotiated SDP and the audio device: RTP and RTCP,
+//! SRTP, RED, RFC 4733 events, the jitter buffer with loss concealment and time stretching,
+//! DTMF and call-progress tones, mixing and resampling, WAV sources and sinks.
+//!
+//! Nothing here opens a socket, reads a clock or spawns a thread: packets and time come in as
+//! arguments, packets and audio go out of `poll_*` calls. The daemon's media worker drives it.

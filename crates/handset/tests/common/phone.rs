@@ -117,7 +117,12 @@ pub(crate) fn sip_address(dir: &Path) -> SocketAddr {
         .iter()
         .find(|s| s["account"] == 1)
         .expect("account 1 endpoint");
-    first["address"].as_str().unwrap().parse().unwrap()
+    let mut address: SocketAddr = first["address"].as_str().unwrap().parse().unwrap();
+    // A socket on all interfaces is reached on loopback.
+    if address.ip().is_unspecified() {
+        address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    address
 }
 
 /// Account 1 in `handset status --json`.

@@ -1,6 +1,9 @@
 //! Running the `handset` binary from integration tests.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub(crate) mod kamailio;
+pub(crate) mod phone;
+
 use std::path::Path;
 use std::process::{Command, Output};
 

@@ -353,7 +353,12 @@ impl Registration {
     }
 
     /// The contact the registrar's view of our Via asks for, when it differs from ours.
+    /// Over TCP and TLS the connection is the way back (RFC 5626): the contact keeps the
+    /// listening address rather than the connection's ephemeral port.
     fn observed_contact(&self, response: &Message) -> Option<SipUri> {
+        if self.config.transport.is_reliable() {
+            return None;
+        }
         let via = response.headers().top_via().ok()?;
         if via.received().is_none() && via.rport().is_none() {
             return None;

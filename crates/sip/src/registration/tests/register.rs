@@ -323,3 +323,26 @@ fn with_no_margin_configured_the_refresh_leaves_one_transaction_timeout() {
         Some(h.now + Duration::from_secs(3600 - 32))
     );
 }
+
+#[test]
+fn over_tcp_the_contact_keeps_the_listening_port() {
+    let config = config().with_transport(crate::header::Transport::Tcp);
+    let (mut h, first) = Harness::started(config);
+    let mut via = first.headers().top_via().unwrap();
+    via.params_mut()
+        .set(Param::with_value("received", "10.0.0.2"));
+    via.params_mut().set(Param::with_value("rport", "41234"));
+    let mut b = ok(&first, 3600);
+    b.replace(HeaderKind::Via, &via);
+    h.respond(b);
+    let events = h.events();
+    assert!(
+        events
+            .iter()
+            .all(|e| !matches!(e, RegistrationEvent::ContactRewritten { .. })),
+        "{events:?}"
+    );
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, RegistrationEvent::Registered { .. })));
+}

@@ -84,8 +84,14 @@ pub(crate) fn tool_available(test: &str, tool: &str, package: &str) -> bool {
 
 /// Starts `handset run` on `dir` with its log in `log`, and waits until it is ready.
 pub(crate) fn start_handset(dir: &Path, log: &Path) -> Guard {
+    start_handset_with(dir, log, &[])
+}
+
+/// [`start_handset`] with more `run` arguments (`--dns 127.0.0.1:5353`, …).
+pub(crate) fn start_handset_with(dir: &Path, log: &Path, extra: &[&str]) -> Guard {
     let child = handset(dir)
         .args(["run", "--http", "127.0.0.1:0", "--sip-port", "0"])
+        .args(extra)
         .args(["--mac", "000b82000042"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())

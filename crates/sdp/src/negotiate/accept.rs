@@ -151,6 +151,10 @@ impl Negotiator {
                 fmtp: their_primary.fmtp.map(Into::into),
                 ilbc_mode: if codec == Codec::Ilbc { ilbc_mode } else { 0 },
             },
+            receive_codecs: candidates
+                .iter()
+                .map(|(c, _, ours)| (ours.pt, *c))
+                .collect(),
             ptime: select::send_ptime(config, codec, ilbc_mode, answer, 0),
             telephone_event: event,
             red,

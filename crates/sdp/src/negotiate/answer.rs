@@ -211,6 +211,7 @@ impl Negotiator {
                     fmtp,
                     ilbc_mode: if codec == Codec::Ilbc { ilbc_mode } else { 0 },
                 },
+                receive_codecs: common.iter().map(|(c, f)| (f.pt, *c)).collect(),
                 ptime,
                 telephone_event: event.map(|e| same(e.pt)),
                 red: red.map(|r| Redundancy {

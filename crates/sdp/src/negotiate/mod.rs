@@ -28,6 +28,9 @@ use build::{audio_section, offer_formats, SectionPlan};
 pub struct Negotiated {
     /// The audio codec.
     pub codec: NegotiatedCodec,
+    /// Every codec the peer may send us (both ends listed it), with the payload type it
+    /// arrives with; the peer need not send the one we send.
+    pub receive_codecs: Vec<(u8, Codec)>,
     /// Milliseconds of audio per packet we send.
     pub ptime: u32,
     /// telephone-event payload types (RFC 4733), when both ends do it.

@@ -29,6 +29,8 @@ impl SessionDescription {
             ParseError::new(line, ErrorKind::NotText)
         })?;
         let mut reader = Reader::new(limits);
+        // The line end of the last line does not start another line.
+        let text = text.strip_suffix('\n').unwrap_or(text);
         for (index, raw) in text.split('\n').enumerate() {
             let number = index + 1;
             if number > limits.max_lines {

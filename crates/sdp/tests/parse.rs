@@ -324,6 +324,12 @@ fn limits_bound_size_lines_attributes_media_and_formats() {
         error_of(&many),
         (6, ErrorKind::TooManyFormats(limits.max_formats))
     );
+    let exactly = format!("{HEAD}{}", "a=x\n".repeat(limits.max_lines - 5));
+    let roomy = Limits::default().with_max_attributes(limits.max_lines);
+    assert!(
+        SessionDescription::parse_with(&crlf(&exactly), &roomy).is_ok(),
+        "the last line end is no line"
+    );
     let small = Limits::default().with_max_media(0);
     let e = SessionDescription::parse_with(&samples()[0].1, &small).unwrap_err();
     assert_eq!(e.kind, ErrorKind::TooManyMedia(0));

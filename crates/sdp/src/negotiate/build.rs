@@ -80,11 +80,11 @@ pub(crate) fn codec_fmtp(codec: Codec, ilbc_mode: u32) -> Option<String> {
 /// Hands out payload type numbers: the configured one when free, else the first free
 /// dynamic number.
 #[derive(Default)]
-pub(crate) struct PayloadTypes {
+pub(crate) struct NumberPool {
     used: Vec<u8>,
 }
 
-impl PayloadTypes {
+impl NumberPool {
     pub(crate) fn take(&mut self, wanted: u8) -> Option<u8> {
         let pt = if (96..=127).contains(&wanted) && !self.used.contains(&wanted) {
             wanted
@@ -103,7 +103,7 @@ impl PayloadTypes {
 /// The formats of an offer from `config`: codecs in preference order, then RED and FEC,
 /// then telephone-event for each codec clock rate.
 pub(crate) fn offer_formats(config: &MediaConfig) -> Vec<LocalFormat> {
-    let mut numbers = PayloadTypes::default();
+    let mut numbers = NumberPool::default();
     for pt in config.codecs.iter().filter_map(|c| c.static_payload_type()) {
         numbers.reserve(pt);
     }

@@ -138,3 +138,38 @@ pub(crate) fn sip_torture_dir() -> Option<PathBuf> {
     );
     None
 }
+
+/// The default settings, receiving on 192.0.2.2:5004.
+pub(crate) fn config() -> handset_sdp::MediaConfig {
+    handset_sdp::MediaConfig::new("192.0.2.2".parse().unwrap(), 5004)
+}
+
+/// A key source for exchanges that must not need one.
+pub(crate) fn no_keys(_: &mut [u8]) {
+    panic!("no key material needed without SRTP");
+}
+
+/// Parses `text` after making its line ends CRLF.
+pub(crate) fn parse(text: &str) -> handset_sdp::SessionDescription {
+    handset_sdp::SessionDescription::parse(&crlf(text)).unwrap()
+}
+
+/// A plain audio offer from 198.51.100.9:30000 with `formats` and `attributes` lines.
+pub(crate) fn offer_with(formats: &str, attributes: &str) -> handset_sdp::SessionDescription {
+    parse(&format!(
+        "v=0\no=- 7 7 IN IP4 198.51.100.9\ns=-\nc=IN IP4 198.51.100.9\nt=0 0\nm=audio 30000 RTP/AVP {formats}\n{attributes}"
+    ))
+}
+
+/// The same payload type both ways.
+pub(crate) fn same(pt: u8) -> handset_sdp::PayloadTypes {
+    handset_sdp::PayloadTypes {
+        send: pt,
+        receive: pt,
+    }
+}
+
+/// The lines of a description as written.
+pub(crate) fn lines(sdp: &handset_sdp::SessionDescription) -> Vec<String> {
+    sdp.to_string().lines().map(str::to_owned).collect()
+}

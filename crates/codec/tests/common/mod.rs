@@ -2,6 +2,8 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod ogg;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -82,6 +84,42 @@ pub fn test_signal(rate: u32, seconds: f64) -> Vec<i16> {
     out.resize(total - burst, 0);
     out.extend((0..burst).map(|n| if (n / 7) % 2 == 0 { i16::MAX } else { i16::MIN }));
     out
+}
+
+/// Voiced-speech-like signal at `rate`: a pulse train whose pitch glides between 100 and 220 Hz,
+/// shaped by two moving formant resonators, under a syllable envelope that never falls silent.
+pub fn voiced_signal(rate: u32, seconds: f64) -> Vec<i16> {
+    let rate_f = f64::from(rate);
+    let total = (rate_f * seconds) as usize;
+    let mut phase = 0.0f64;
+    let mut formants = [[0.0f64; 2]; 2];
+    (0..total)
+        .map(|n| {
+            let t = n as f64 / rate_f;
+            let pitch = 160.0 + 60.0 * (2.0 * std::f64::consts::PI * 2.3 * t).sin();
+            phase += pitch / rate_f;
+            let pulse = if phase >= 1.0 {
+                phase -= 1.0;
+                1.0
+            } else {
+                0.0
+            };
+            let centres = [
+                600.0 + 250.0 * (2.0 * std::f64::consts::PI * 1.7 * t).sin(),
+                1700.0 + 600.0 * (2.0 * std::f64::consts::PI * 1.1 * t).cos(),
+            ];
+            let mut value = pulse;
+            for (state, centre) in formants.iter_mut().zip(centres) {
+                let radius = 0.985f64;
+                let theta = 2.0 * std::f64::consts::PI * centre / rate_f;
+                let y = value + 2.0 * radius * theta.cos() * state[0] - radius * radius * state[1];
+                *state = [y, state[0]];
+                value = y * (1.0 - radius);
+            }
+            let envelope = 0.35 + 0.65 * (2.0 * std::f64::consts::PI * 3.0 * t).sin().abs();
+            (value * envelope * 60000.0).clamp(-32768.0, 32767.0) as i16
+        })
+        .collect()
 }
 
 /// The signal for codec comparisons: the synthetic signal, plus spoken words when espeak-ng

@@ -16,6 +16,9 @@ pub enum CodecId {
     G726_32,
     /// Opus (RFC 6716, RTP payload format RFC 7587).
     Opus,
+    /// G.729 Annex A, with Annex B silence frames (only with the `g729` feature).
+    #[cfg(feature = "g729")]
+    G729,
 }
 
 impl CodecId {
@@ -27,6 +30,8 @@ impl CodecId {
             Self::G722 => "G722",
             Self::G726_32 => "G726-32",
             Self::Opus => "opus",
+            #[cfg(feature = "g729")]
+            Self::G729 => "G729",
         }
     }
 }

@@ -10,6 +10,7 @@
 //! | G.722 64 kbit/s | [`g722`] | ITU-T G.722 sub-band ADPCM |
 //! | G.726-32, ITU and IETF packing | [`g726`] | ITU-T G.726 ADPCM |
 //! | Opus | [`opus`] | `opus-rs` (pure Rust port of libopus) |
+//! | G.729A/B (feature `g729`) | `g729` | the system's bcg729 (GPL-3.0) |
 //!
 //! ```
 //! use handset_codec::{CodecConfig, CodecError};
@@ -31,6 +32,8 @@ mod error;
 pub mod g711;
 pub mod g722;
 pub mod g726;
+#[cfg(feature = "g729")]
+pub mod g729;
 mod info;
 mod interface;
 pub mod opus;

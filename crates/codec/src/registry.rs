@@ -55,6 +55,8 @@ impl CodecConfig {
             ("g722", 8000) => (CodecId::G722, 1),
             ("g726-32" | "aal2-g726-32", 8000) => (CodecId::G726_32, 1),
             ("opus", 48000) => (CodecId::Opus, 2),
+            #[cfg(feature = "g729")]
+            ("g729", 8000) => (CodecId::G729, 1),
             _ => return Err(unsupported()),
         };
         if channel_count != expected_channels && !(id != CodecId::Opus && channels.is_none()) {
@@ -90,6 +92,8 @@ impl CodecConfig {
             CodecId::G722 => g722::info(),
             CodecId::G726_32 => g726::info(self.g726_packing),
             CodecId::Opus => opus::info(self.opus.bitrate),
+            #[cfg(feature = "g729")]
+            CodecId::G729 => crate::g729::info(),
         }
     }
 
@@ -101,6 +105,8 @@ impl CodecConfig {
             CodecId::G722 => Box::new(G722Encoder::new()),
             CodecId::G726_32 => Box::new(G726Encoder::new(self.g726_packing)),
             CodecId::Opus => Box::new(OpusAudioEncoder::new(self.opus)?),
+            #[cfg(feature = "g729")]
+            CodecId::G729 => Box::new(crate::g729::G729Encoder::new()?),
         })
     }
 
@@ -112,6 +118,8 @@ impl CodecConfig {
             CodecId::G722 => Box::new(G722Decoder::new()),
             CodecId::G726_32 => Box::new(G726Decoder::new(self.g726_packing)),
             CodecId::Opus => Box::new(OpusAudioDecoder::new()?),
+            #[cfg(feature = "g729")]
+            CodecId::G729 => Box::new(crate::g729::G729Decoder::new()?),
         })
     }
 }

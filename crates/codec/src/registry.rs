@@ -59,7 +59,7 @@ impl CodecConfig {
             ("g729", 8000) => (CodecId::G729, 1),
             _ => return Err(unsupported()),
         };
-        if channel_count != expected_channels && !(id != CodecId::Opus && channels.is_none()) {
+        if channel_count != expected_channels {
             return Err(unsupported());
         }
         let mut config = Self::new(id);
@@ -161,15 +161,8 @@ fn opus_settings(fmtp: &str) -> Result<OpusSettings, CodecError> {
                 }
                 settings.bitrate = settings.bitrate.min(cap);
             }
-            "usedtx"
-            | "cbr"
-            | "stereo"
-            | "sprop-stereo"
-            | "maxplaybackrate"
-            | "sprop-maxcapturerate"
-            | "ptime"
-            | "minptime"
-            | "maxptime" => {}
+            // DTX, CBR, stereo, ptime and playback-rate wishes change nothing: we send mono
+            // without DTX and always decode at 48 kHz.
             _ => {}
         }
     }

@@ -8,6 +8,6 @@
 // pub mod red;
 pub mod rtcp;
 pub mod rtp;
-// pub mod srtp;
+pub mod srtp;
 pub mod stats;
 // pub mod telephone_event;

@@ -65,7 +65,12 @@ impl ReceiverStats {
 
     /// Feeds a packet from the source that arrived at `now`; the outcome says whether it is
     /// usable (not on probation, not rejected).
-    pub fn handle_packet(&mut self, now: Instant, sequence: u16, timestamp: u32) -> SequenceOutcome {
+    pub fn handle_packet(
+        &mut self,
+        now: Instant,
+        sequence: u16,
+        timestamp: u32,
+    ) -> SequenceOutcome {
         let tracker = self
             .sequence
             .get_or_insert_with(|| SequenceTracker::new(sequence));
@@ -191,11 +196,9 @@ impl ReceiverStats {
         self.expected_prior = expected;
         self.received_prior = self.received;
         let lost_interval = expected_interval.saturating_sub(received_interval);
-        let fraction_lost = if expected_interval == 0 {
-            0
-        } else {
-            ((lost_interval << 8) / expected_interval).min(255) as u8
-        };
+        let fraction_lost = (lost_interval << 8)
+            .checked_div(expected_interval)
+            .map_or(0, |fraction| fraction.min(255) as u8);
         let (last_sender_report, delay_since_last_sender_report) = match self.last_sender_report {
             Some((compact, at)) => (compact, to_compact_units(now.saturating_duration_since(at))),
             None => (0, 0),

@@ -92,10 +92,16 @@ fn rejects_bad_lengths_versions_and_padding() {
     );
     let mut version = bytes.clone();
     version[0] = 0x41;
-    assert_eq!(RtcpPacket::parse_compound(&version), Err(RtcpError::BadVersion(1)));
+    assert_eq!(
+        RtcpPacket::parse_compound(&version),
+        Err(RtcpError::BadVersion(1))
+    );
     let mut padded_first = bytes.clone();
     padded_first[0] |= 0x20;
-    assert_eq!(RtcpPacket::parse_compound(&padded_first), Err(RtcpError::BadPadding));
+    assert_eq!(
+        RtcpPacket::parse_compound(&padded_first),
+        Err(RtcpError::BadPadding)
+    );
     let mut short_count = bytes;
     short_count[0] = 0x80 | 5;
     assert_eq!(
@@ -143,7 +149,11 @@ fn call_stats() -> ReceiverStats {
     let start = crate::stats::tests::origin();
     let mut stats = ReceiverStats::new(0x5555, 8000);
     for seq in (0u16..501).filter(|seq| !(200..203).contains(seq)) {
-        stats.handle_packet(start + Duration::from_millis(20 * u64::from(seq)), seq, u32::from(seq) * 160);
+        stats.handle_packet(
+            start + Duration::from_millis(20 * u64::from(seq)),
+            seq,
+            u32::from(seq) * 160,
+        );
     }
     stats.handle_discard();
     stats
@@ -226,7 +236,10 @@ fn ntp_conversions() {
     assert_eq!(ntp.0 >> 32, 2_208_988_801);
     assert_eq!(ntp.0 as u32, 1 << 31);
     assert_eq!(ntp.compact(), (2_208_988_801u32 << 16) | 0x8000);
-    assert_eq!(ntp.after(Duration::from_millis(500)).0, 2_208_988_802u64 << 32);
+    assert_eq!(
+        ntp.after(Duration::from_millis(500)).0,
+        2_208_988_802u64 << 32
+    );
 }
 
 #[test]

@@ -211,8 +211,18 @@ impl VoipMetrics {
 
     fn write(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.ssrc.to_be_bytes());
-        out.extend_from_slice(&[self.loss_rate, self.discard_rate, self.burst_density, self.gap_density]);
-        for value in [self.burst_duration, self.gap_duration, self.round_trip_delay, self.end_system_delay] {
+        out.extend_from_slice(&[
+            self.loss_rate,
+            self.discard_rate,
+            self.burst_density,
+            self.gap_density,
+        ]);
+        for value in [
+            self.burst_duration,
+            self.gap_duration,
+            self.round_trip_delay,
+            self.end_system_delay,
+        ] {
             out.extend_from_slice(&value.to_be_bytes());
         }
         out.extend_from_slice(&[
@@ -262,7 +272,11 @@ impl ExtendedReport {
                     out.extend_from_slice(&[BT_VOIP_METRICS, 0, 0, 0]);
                     metrics.write(out);
                 }
-                XrBlock::Other { block_type, type_specific, body } => {
+                XrBlock::Other {
+                    block_type,
+                    type_specific,
+                    body,
+                } => {
                     out.extend_from_slice(&[*block_type, *type_specific, 0, 0]);
                     out.extend_from_slice(body);
                     out.resize(start + 4 + body.len().div_ceil(4) * 4, 0);

@@ -9,7 +9,9 @@ mod packet;
 mod sender;
 mod sequence;
 
-pub use packet::{is_rtcp, HeaderExtension, RtpError, RtpHeader, RtpPacket, FIXED_HEADER_LEN, RTP_VERSION};
 pub(crate) use packet::read_u32;
+pub use packet::{
+    is_rtcp, HeaderExtension, RtpError, RtpHeader, RtpPacket, FIXED_HEADER_LEN, RTP_VERSION,
+};
 pub use sender::RtpSender;
 pub use sequence::{SequenceOutcome, SequenceTracker, MAX_DROPOUT, MAX_MISORDER, MIN_SEQUENTIAL};

@@ -272,7 +272,10 @@ mod tests {
             data: vec![9; 5],
         });
         let parsed = RtpPacket::parse(&packet.to_bytes()).unwrap();
-        assert_eq!(parsed.header.extension.unwrap().data, vec![9, 9, 9, 9, 9, 0, 0, 0]);
+        assert_eq!(
+            parsed.header.extension.unwrap().data,
+            vec![9, 9, 9, 9, 9, 0, 0, 0]
+        );
     }
 
     #[test]
@@ -289,10 +292,16 @@ mod tests {
         );
         let mut zero_padding = good.clone();
         *zero_padding.last_mut().unwrap() = 0;
-        assert_eq!(RtpPacket::parse(&zero_padding), Err(RtpError::BadPadding(0)));
+        assert_eq!(
+            RtpPacket::parse(&zero_padding),
+            Err(RtpError::BadPadding(0))
+        );
         let mut huge_padding = good;
         *huge_padding.last_mut().unwrap() = 200;
-        assert_eq!(RtpPacket::parse(&huge_padding), Err(RtpError::BadPadding(200)));
+        assert_eq!(
+            RtpPacket::parse(&huge_padding),
+            Err(RtpError::BadPadding(200))
+        );
     }
 
     #[test]

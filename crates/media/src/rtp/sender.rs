@@ -109,7 +109,13 @@ impl RtpSender {
         self.build(payload_type, marker, timestamp, payload)
     }
 
-    fn build(&mut self, payload_type: u8, marker: bool, timestamp: u32, payload: Vec<u8>) -> RtpPacket {
+    fn build(
+        &mut self,
+        payload_type: u8,
+        marker: bool,
+        timestamp: u32,
+        payload: Vec<u8>,
+    ) -> RtpPacket {
         let sequence = self.next_sequence;
         self.next_sequence = self.next_sequence.wrapping_add(1);
         self.packet_count = self.packet_count.wrapping_add(1);

@@ -24,8 +24,8 @@ pub(crate) enum Label {
 /// An AES key schedule of either size.
 #[derive(Clone)]
 pub(crate) enum AesKey {
-    Aes128(Aes128),
-    Aes256(Aes256),
+    Aes128(Box<Aes128>),
+    Aes256(Box<Aes256>),
 }
 
 impl AesKey {
@@ -35,8 +35,12 @@ impl AesKey {
             actual: key.len(),
         };
         match key.len() {
-            16 => Aes128::new_from_slice(key).map(AesKey::Aes128).map_err(invalid),
-            32 => Aes256::new_from_slice(key).map(AesKey::Aes256).map_err(invalid),
+            16 => Aes128::new_from_slice(key)
+                .map(|cipher| AesKey::Aes128(Box::new(cipher)))
+                .map_err(invalid),
+            32 => Aes256::new_from_slice(key)
+                .map(|cipher| AesKey::Aes256(Box::new(cipher)))
+                .map_err(invalid),
             actual => Err(SrtpError::KeyLength {
                 expected: 16,
                 actual,
@@ -50,11 +54,17 @@ impl AesKey {
             // The counter is the whole 128-bit block incremented as a big-endian integer,
             // which for SRTP's packet sizes only ever changes the low 16 bits (§4.1.1).
             AesKey::Aes128(cipher) => {
-                let core = CtrCore::<Aes128, flavors::Ctr128BE>::inner_iv_init(cipher.clone(), iv.into());
+                let core = CtrCore::<Aes128, flavors::Ctr128BE>::inner_iv_init(
+                    (**cipher).clone(),
+                    iv.into(),
+                );
                 StreamCipherCoreWrapper::from_core(core).apply_keystream(data);
             }
             AesKey::Aes256(cipher) => {
-                let core = CtrCore::<Aes256, flavors::Ctr128BE>::inner_iv_init(cipher.clone(), iv.into());
+                let core = CtrCore::<Aes256, flavors::Ctr128BE>::inner_iv_init(
+                    (**cipher).clone(),
+                    iv.into(),
+                );
                 StreamCipherCoreWrapper::from_core(core).apply_keystream(data);
             }
         }
@@ -77,7 +87,12 @@ pub(crate) fn packet_iv(salt: &[u8; SALT_LEN], ssrc: u32, index: u64) -> [u8; 16
 
 /// Derives `len` bytes for `label` from the master key and salt with a key derivation rate
 /// of zero (§4.3.1: x = key_id ⊕ master_salt, key_id = label || r with r = 0).
-pub(crate) fn derive(master: &AesKey, master_salt: &[u8; SALT_LEN], label: Label, len: usize) -> Vec<u8> {
+pub(crate) fn derive(
+    master: &AesKey,
+    master_salt: &[u8; SALT_LEN],
+    label: Label,
+    len: usize,
+) -> Vec<u8> {
     let mut iv = [0u8; 16];
     iv[..SALT_LEN].copy_from_slice(master_salt);
     // key_id is 56 bits, right-aligned with the 112-bit salt: the label is byte 7.
@@ -104,9 +119,17 @@ impl SessionKeys {
     ) -> Result<Self, SrtpError> {
         let master = AesKey::new(master_key)?;
         let (encryption, authentication, salt_label) = if rtcp {
-            (Label::RtcpEncryption, Label::RtcpAuthentication, Label::RtcpSalt)
+            (
+                Label::RtcpEncryption,
+                Label::RtcpAuthentication,
+                Label::RtcpSalt,
+            )
         } else {
-            (Label::RtpEncryption, Label::RtpAuthentication, Label::RtpSalt)
+            (
+                Label::RtpEncryption,
+                Label::RtpAuthentication,
+                Label::RtpSalt,
+            )
         };
         let key = derive(&master, master_salt, encryption, profile.key_len());
         let auth = derive(&master, master_salt, authentication, AUTH_KEY_LEN);
@@ -134,7 +157,12 @@ impl SessionKeys {
 }
 
 #[cfg(test)]
-pub(crate) fn derive_for_test(master_key: &[u8], master_salt: &[u8; SALT_LEN], label: u8, len: usize) -> Vec<u8> {
+pub(crate) fn derive_for_test(
+    master_key: &[u8],
+    master_salt: &[u8; SALT_LEN],
+    label: u8,
+    len: usize,
+) -> Vec<u8> {
     let master = AesKey::new(master_key).expect("test keys have a valid length");
     let label = match label {
         0 => Label::RtpEncryption,

@@ -159,7 +159,9 @@ impl SrtpContext {
         stream.advance(rollover, header.sequence);
         self.rtp_packets += 1;
         let iv = packet_iv(&self.rtp_keys.salt, header.ssrc, index);
-        self.rtp_keys.cipher.apply_keystream(&iv, &mut buffer[header_len..]);
+        self.rtp_keys
+            .cipher
+            .apply_keystream(&iv, &mut buffer[header_len..]);
         let tag = self.rtp_keys.tag(&[buffer, &rollover.to_be_bytes()]);
         if let Some(mki) = &self.mki {
             buffer.extend_from_slice(mki);
@@ -192,7 +194,9 @@ impl SrtpContext {
         let stream = self.streams.get(&header.ssrc).unwrap_or(&fresh);
         let (rollover, index) = stream.estimate(header.sequence);
         replay_verdict(stream.rtp_replay.check(index))?;
-        let expected = self.rtp_keys.tag(&[&buffer[..body_end], &rollover.to_be_bytes()]);
+        let expected = self
+            .rtp_keys
+            .tag(&[&buffer[..body_end], &rollover.to_be_bytes()]);
         let received = &buffer[buffer.len() - tag_len..];
         if !bool::from(expected[..tag_len].ct_eq(received)) {
             return Err(SrtpError::AuthenticationFailed);

@@ -43,7 +43,9 @@ impl SrtpProfile {
 
     /// The profile an SDES suite name denotes (names are case-sensitive, RFC 4568 §9.2).
     pub fn from_sdes_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|profile| profile.sdes_name() == name)
+        Self::ALL
+            .into_iter()
+            .find(|profile| profile.sdes_name() == name)
     }
 
     /// Master and session encryption key length in bytes.

@@ -53,13 +53,21 @@ fn rfc3711_b2_aes_cm_keystream() {
 fn rfc3711_b3_key_derivation() {
     let key = hex(KEY_128);
     let master_salt = salt(SALT_128);
-    assert_eq!(derive_for_test(&key, &master_salt, 0, 16), hex("C61E7A93744F39EE10734AFE3FF7A087"));
-    assert_eq!(derive_for_test(&key, &master_salt, 2, 14), hex("30CBBC08863D8C85D49DB34A9AE1"));
+    assert_eq!(
+        derive_for_test(&key, &master_salt, 0, 16),
+        hex("C61E7A93744F39EE10734AFE3FF7A087")
+    );
+    assert_eq!(
+        derive_for_test(&key, &master_salt, 2, 14),
+        hex("30CBBC08863D8C85D49DB34A9AE1")
+    );
     assert_eq!(
         derive_for_test(&key, &master_salt, 1, 94),
-        hex("CEBE321F6FF7716B6FD4AB49AF256A156D38BAA48F0A0ACF3C34E2359E6CDBCE
+        hex(
+            "CEBE321F6FF7716B6FD4AB49AF256A156D38BAA48F0A0ACF3C34E2359E6CDBCE
              E049646C43D9327AD175578EF72270986371C10C9A369AC2F94A8C5FBCDDDC25
-             6D6E919A48B610EF17C2041E474035766B68642C59BBFC2F34DB60DBDFB2")
+             6D6E919A48B610EF17C2041E474035766B68642C59BBFC2F34DB60DBDFB2"
+        )
     );
 }
 
@@ -71,7 +79,10 @@ fn rfc6188_aes_256_key_derivation() {
         derive_for_test(&key, &master_salt, 0, 32),
         hex("5ba1064e30ec51613cad926c5a28ef731ec7fb397f70a960653caf06554cd8c4")
     );
-    assert_eq!(derive_for_test(&key, &master_salt, 2, 14), hex("fa31791685ca444a9e07c6c64e93"));
+    assert_eq!(
+        derive_for_test(&key, &master_salt, 2, 14),
+        hex("fa31791685ca444a9e07c6c64e93")
+    );
     assert_eq!(
         derive_for_test(&key, &master_salt, 1, 20),
         hex("fd9c32d39ed5fbb5a9dc96b30818454d1313dc05")
@@ -81,13 +92,15 @@ fn rfc6188_aes_256_key_derivation() {
 #[test]
 fn reference_srtp_packets_aes_128_and_256() {
     let mut aes128 = context(SrtpProfile::Aes128CmSha1_80, KEY_128, SALT_128);
-    let expected = hex("800f1234decafbadcafebabe4e55dc4ce79978d88ca4d215949d2402b78d6acc99ea179b8dbb");
+    let expected =
+        hex("800f1234decafbadcafebabe4e55dc4ce79978d88ca4d215949d2402b78d6acc99ea179b8dbb");
     assert_eq!(aes128.protect_rtp(&reference_rtp()).unwrap(), expected);
     let mut receiver = context(SrtpProfile::Aes128CmSha1_80, KEY_128, SALT_128);
     assert_eq!(receiver.unprotect_rtp(&expected).unwrap(), reference_rtp());
 
     let mut aes256 = context(SrtpProfile::Aes256CmSha1_80, KEY_256, SALT_256);
-    let expected = hex("800f1234decafbadcafebabe f1d9de17ff251ff1aa007774 b0b4b40da08d9d9a5b3a55d8873b");
+    let expected =
+        hex("800f1234decafbadcafebabe f1d9de17ff251ff1aa007774 b0b4b40da08d9d9a5b3a55d8873b");
     assert_eq!(aes256.protect_rtp(&reference_rtp()).unwrap(), expected);
 }
 
@@ -100,7 +113,8 @@ fn reference_srtcp_packet() {
     let first = sender.protect_rtcp(&rtcp).unwrap();
     assert_eq!(&first[first.len() - 14..first.len() - 10], &[0x80, 0, 0, 0]);
     let second = sender.protect_rtcp(&rtcp).unwrap();
-    let expected = hex("81c8000bcafebabe7128035be487b9bdbef89041f977a5a880000001993e08cd54d6c1230798");
+    let expected =
+        hex("81c8000bcafebabe7128035be487b9bdbef89041f977a5a880000001993e08cd54d6c1230798");
     assert_eq!(second, expected);
     let mut receiver = context(SrtpProfile::Aes128CmSha1_80, KEY_128, SALT_128);
     assert_eq!(receiver.unprotect_rtcp(&expected).unwrap(), rtcp);
@@ -142,7 +156,11 @@ fn round_trips_every_profile_across_rollover() {
             let protected = sender.protect_rtp(&packet).unwrap();
             assert_eq!(protected.len(), packet.len() + profile.rtp_tag_len());
             assert_ne!(&protected[12..172], &packet[12..]);
-            assert_eq!(receiver.unprotect_rtp(&protected).unwrap(), packet, "{profile:?} {sequence}");
+            assert_eq!(
+                receiver.unprotect_rtp(&protected).unwrap(),
+                packet,
+                "{profile:?} {sequence}"
+            );
         }
         let report = hex("80c90001 12345678");
         let protected = sender.protect_rtcp(&report).unwrap();
@@ -161,7 +179,10 @@ fn rollover_counter_survives_reordering_at_the_wrap() {
         .collect();
     // Arrival order: 65533, 0, 65534, 2, 65535, 1.
     for index in [0, 3, 1, 5, 2, 4] {
-        assert!(receiver.unprotect_rtp(&protected[index]).is_ok(), "packet {index}");
+        assert!(
+            receiver.unprotect_rtp(&protected[index]).is_ok(),
+            "packet {index}"
+        );
     }
     // After the wrap the sender's index includes ROC 1: a packet signed with ROC 0 would fail.
     let next = sender.protect_rtp(&rtp(3, b"voice")).unwrap();
@@ -175,9 +196,14 @@ fn rejects_replays_tampering_and_stale_packets() {
     assert!(receiver.unprotect_rtp(&first).is_ok());
     assert_eq!(receiver.unprotect_rtp(&first), Err(SrtpError::Replayed));
     for position in [1, 5, 12, first.len() - 1] {
-        let mut tampered = sender.protect_rtp(&rtp(1001 + position as u16, b"payload")).unwrap();
+        let mut tampered = sender
+            .protect_rtp(&rtp(1001 + position as u16, b"payload"))
+            .unwrap();
         tampered[position] ^= 0x01;
-        assert_eq!(receiver.unprotect_rtp(&tampered), Err(SrtpError::AuthenticationFailed));
+        assert_eq!(
+            receiver.unprotect_rtp(&tampered),
+            Err(SrtpError::AuthenticationFailed)
+        );
     }
     let mut later = None;
     for sequence in 1100..1300u16 {
@@ -189,20 +215,29 @@ fn rejects_replays_tampering_and_stale_packets() {
         other.protect_rtp(&rtp(1002, b"payload")).unwrap()
     };
     assert_eq!(receiver.unprotect_rtp(&stale), Err(SrtpError::TooOld));
-    assert_eq!(receiver.unprotect_rtp(&first[..15]), Err(SrtpError::TooShort));
+    assert_eq!(
+        receiver.unprotect_rtp(&first[..15]),
+        Err(SrtpError::TooShort)
+    );
 
     let report = hex("80c90001 12345678");
     let mut protected = sender.protect_rtcp(&report).unwrap();
     let last = protected.len() - 1;
     protected[last] ^= 0x80;
-    assert_eq!(receiver.unprotect_rtcp(&protected), Err(SrtpError::AuthenticationFailed));
+    assert_eq!(
+        receiver.unprotect_rtcp(&protected),
+        Err(SrtpError::AuthenticationFailed)
+    );
 }
 
 #[test]
 fn mki_is_carried_and_checked() {
     let profile = SrtpProfile::Aes128CmSha1_80;
     let inline: Vec<u8> = (0..30).collect();
-    let key = MasterKey::from_inline(profile, &inline).unwrap().with_mki(vec![0, 1]).unwrap();
+    let key = MasterKey::from_inline(profile, &inline)
+        .unwrap()
+        .with_mki(vec![0, 1])
+        .unwrap();
     let mut sender = SrtpContext::new(profile, &key).unwrap();
     let mut receiver = SrtpContext::new(profile, &key).unwrap();
     let packet = rtp(7, b"abc");
@@ -210,36 +245,59 @@ fn mki_is_carried_and_checked() {
     assert_eq!(protected.len(), packet.len() + 2 + 10);
     assert_eq!(&protected[packet.len()..packet.len() + 2], &[0, 1]);
     assert_eq!(receiver.unprotect_rtp(&protected).unwrap(), packet);
-    let other_key = MasterKey::from_inline(profile, &inline).unwrap().with_mki(vec![0, 2]).unwrap();
+    let other_key = MasterKey::from_inline(profile, &inline)
+        .unwrap()
+        .with_mki(vec![0, 2])
+        .unwrap();
     let mut other = SrtpContext::new(profile, &other_key).unwrap();
     assert_eq!(other.unprotect_rtp(&protected), Err(SrtpError::UnknownMki));
     let report = sender.protect_rtcp(&hex("80c90001 12345678")).unwrap();
-    assert_eq!(receiver.unprotect_rtcp(&report).unwrap(), hex("80c90001 12345678"));
-    assert_eq!(MasterKey::from_inline(profile, &inline).unwrap().with_mki(Vec::new()).unwrap_err(), SrtpError::MkiLength(0));
+    assert_eq!(
+        receiver.unprotect_rtcp(&report).unwrap(),
+        hex("80c90001 12345678")
+    );
+    assert_eq!(
+        MasterKey::from_inline(profile, &inline)
+            .unwrap()
+            .with_mki(Vec::new())
+            .unwrap_err(),
+        SrtpError::MkiLength(0)
+    );
 }
 
 #[test]
 fn key_lifetime_is_enforced() {
     let profile = SrtpProfile::Aes256CmSha1_32;
     let inline: Vec<u8> = (0..46).collect();
-    let key = MasterKey::from_inline(profile, &inline).unwrap().with_lifetime(3);
+    let key = MasterKey::from_inline(profile, &inline)
+        .unwrap()
+        .with_lifetime(3);
     let mut sender = SrtpContext::new(profile, &key).unwrap();
     for sequence in 0..3 {
         sender.protect_rtp(&rtp(sequence, b"x")).unwrap();
     }
     assert!(sender.is_exhausted());
-    assert_eq!(sender.protect_rtp(&rtp(3, b"x")), Err(SrtpError::KeyExhausted));
+    assert_eq!(
+        sender.protect_rtp(&rtp(3, b"x")),
+        Err(SrtpError::KeyExhausted)
+    );
 }
 
 #[test]
 fn profiles_and_key_lengths() {
     for profile in SrtpProfile::ALL {
-        assert_eq!(SrtpProfile::from_sdes_name(profile.sdes_name()), Some(profile));
+        assert_eq!(
+            SrtpProfile::from_sdes_name(profile.sdes_name()),
+            Some(profile)
+        );
     }
     assert_eq!(SrtpProfile::from_sdes_name("aes_cm_128_hmac_sha1_80"), None);
     assert_eq!(
         MasterKey::from_inline(SrtpProfile::Aes256CmSha1_80, &[0; 30]).unwrap_err(),
-        SrtpError::KeyLength { expected: 46, actual: 30 }
+        SrtpError::KeyLength {
+            expected: 46,
+            actual: 30
+        }
     );
     let key = MasterKey::from_inline(SrtpProfile::Aes128CmSha1_80, &[7; 30]).unwrap();
     assert_eq!(key.to_inline(), vec![7; 30]);

@@ -89,7 +89,8 @@ impl BurstTracker {
             self.cluster_packets += u64::from(self.received_run) + 1;
             self.cluster_losses += 1;
         } else {
-            let (packets, losses, run) = (self.cluster_packets, self.cluster_losses, self.received_run);
+            let (packets, losses, run) =
+                (self.cluster_packets, self.cluster_losses, self.received_run);
             self.close_cluster(packets, losses);
             self.add_gap(u64::from(run), 0);
             self.cluster_packets = 1;
@@ -130,17 +131,17 @@ impl BurstTracker {
         closed.close_cluster(self.cluster_packets, self.cluster_losses);
         closed.add_gap(u64::from(self.received_run), 0);
         let density = |losses: u64, packets: u64| {
-            if packets == 0 {
-                0
-            } else {
-                (losses * 256 / packets).min(255) as u8
-            }
+            (losses * 256)
+                .checked_div(packets)
+                .map_or(0, |density| density.min(255) as u8)
         };
         let duration = |packets: u64, count: u64| {
             if count == 0 {
                 0
             } else {
-                (packets as f64 * packet_ms / count as f64).round().min(65535.0) as u16
+                (packets as f64 * packet_ms / count as f64)
+                    .round()
+                    .min(65535.0) as u16
             }
         };
         BurstMetrics {

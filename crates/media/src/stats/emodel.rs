@@ -20,15 +20,27 @@ impl CodecImpairment {
     /// G.711 without concealment (G.113 Appendix I).
     pub const G711_NO_PLC: Self = Self { ie: 0.0, bpl: 4.3 };
     /// G.729A with VAD (G.113 Appendix I).
-    pub const G729A: Self = Self { ie: 11.0, bpl: 19.0 };
+    pub const G729A: Self = Self {
+        ie: 11.0,
+        bpl: 19.0,
+    };
     /// G.723.1 at 6.3 kbit/s (G.113 Appendix I).
-    pub const G723_1_6K3: Self = Self { ie: 15.0, bpl: 16.1 };
+    pub const G723_1_6K3: Self = Self {
+        ie: 15.0,
+        bpl: 16.1,
+    };
     /// G.723.1 at 5.3 kbit/s; Bpl taken equal to the 6.3 kbit/s rate, which G.113 lists.
-    pub const G723_1_5K3: Self = Self { ie: 19.0, bpl: 16.1 };
+    pub const G723_1_5K3: Self = Self {
+        ie: 19.0,
+        bpl: 16.1,
+    };
     /// G.726 at 32 kbit/s; no Bpl is listed, so that of G.711 with concealment is used.
     pub const G726_32: Self = Self { ie: 7.0, bpl: 25.1 };
     /// iLBC; an estimate from published measurements (G.113 lists none).
-    pub const ILBC: Self = Self { ie: 10.0, bpl: 32.0 };
+    pub const ILBC: Self = Self {
+        ie: 10.0,
+        bpl: 32.0,
+    };
     /// Wideband codecs (G.722, Opus) judged on the narrowband scale, where they lose
     /// nothing to coding; their concealment is taken as good as G.711's.
     pub const WIDEBAND: Self = Self { ie: 0.0, bpl: 25.1 };

@@ -56,7 +56,9 @@ fn counts_loss_per_interval_and_cumulatively() {
 #[test]
 fn jitter_follows_alternating_delay() {
     // Every other packet is 10 ms (80 units) late: |D| is 80 each time.
-    let (stats, _) = stream(400, &[], |seq| Duration::from_millis(u64::from(seq % 2) * 10));
+    let (stats, _) = stream(400, &[], |seq| {
+        Duration::from_millis(u64::from(seq % 2) * 10)
+    });
     assert!((79..=80).contains(&stats.jitter()), "{}", stats.jitter());
     let ms = stats.jitter_duration().as_secs_f64() * 1000.0;
     assert!((9.9..=10.0).contains(&ms), "{ms}");

@@ -9,6 +9,8 @@ use rand::Rng;
 const RECONSIDERATION_COMPENSATION: f64 = 1.218_28;
 /// IPv4 and UDP header bytes counted into each packet's size (RFC 3550 §6.2).
 const LOWER_LAYER_OVERHEAD: f64 = 28.0;
+/// Longest deterministic interval computed, whatever the bandwidth says.
+const MAX_INTERVAL_SECS: f64 = 3600.0;
 
 /// Settings for the RTCP interval.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -110,7 +112,8 @@ impl RtcpScheduler {
             (rtcp_bandwidth, members)
         };
         let seconds = (count * self.average_size / bandwidth).max(minimum);
-        Duration::from_secs_f64(seconds)
+        // A nonsensical configuration (zero or negative share) still yields a usable interval.
+        Duration::try_from_secs_f64(seconds.min(MAX_INTERVAL_SECS)).unwrap_or(self.config.minimum)
     }
 
     /// A randomized interval: Td times a uniform factor in [0.5, 1.5), compensated.
@@ -203,6 +206,14 @@ mod tests {
         scheduler.set_participants(2, 2, true);
         // 2 members × 100 bytes / (2000 × 0.05 / 8 = 12.5 bytes/s) = 16 s.
         assert_eq!(scheduler.deterministic_interval(), Duration::from_secs(16));
+        for share in [f64::NAN, -1.0, 0.0, 1e-300] {
+            let config = IntervalConfig {
+                rtcp_fraction: share,
+                ..IntervalConfig::default()
+            };
+            let interval = RtcpScheduler::new(origin(), config, &mut rng).deterministic_interval();
+            assert!(interval >= Duration::from_secs(2), "{share}: {interval:?}");
+        }
     }
 
     #[test]

@@ -24,67 +24,58 @@ pub enum TelephoneEventError {
     TooShort(usize),
 }
 
-/// The events the phone sends and understands: DTMF 0–9, *, #, A–D and flash.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DtmfEvent {
-    /// A digit 0–9 (the value is the digit).
-    Digit(u8),
-    /// `*` (event 10).
-    Star,
-    /// `#` (event 11).
-    Pound,
-    /// A–D (events 12–15), the letter's index 0–3.
-    Letter(u8),
-    /// Hook flash (event 16).
-    Flash,
-}
+/// An event the phone sends and understands: DTMF 0–9, *, #, A–D (codes 0–15) and flash
+/// (code 16). Other codes cannot be represented.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DtmfEvent(u8);
 
 impl DtmfEvent {
+    /// `*` (event 10).
+    pub const STAR: Self = DtmfEvent(10);
+    /// `#` (event 11).
+    pub const POUND: Self = DtmfEvent(11);
+    /// Hook flash (event 16).
+    pub const FLASH: Self = DtmfEvent(16);
+    const KEYPAD: &'static [u8; 17] = b"0123456789*#ABCD!";
+
+    /// The digit key 0–9.
+    pub fn digit(digit: u8) -> Option<Self> {
+        (digit <= 9).then_some(DtmfEvent(digit))
+    }
+
     /// The event for an RFC 4733 event code, if it is one of 0–16.
     pub fn from_code(code: u8) -> Option<Self> {
-        match code {
-            0..=9 => Some(DtmfEvent::Digit(code)),
-            10 => Some(DtmfEvent::Star),
-            11 => Some(DtmfEvent::Pound),
-            12..=15 => Some(DtmfEvent::Letter(code - 12)),
-            16 => Some(DtmfEvent::Flash),
-            _ => None,
-        }
+        (code <= 16).then_some(DtmfEvent(code))
     }
 
     /// The RFC 4733 event code.
     pub fn code(self) -> u8 {
-        match self {
-            DtmfEvent::Digit(digit) => digit.min(9),
-            DtmfEvent::Star => 10,
-            DtmfEvent::Pound => 11,
-            DtmfEvent::Letter(index) => 12 + index.min(3),
-            DtmfEvent::Flash => 16,
-        }
+        self.0
     }
 
     /// The event for a keypad character: `0`–`9`, `*`, `#`, `A`–`D` (either case), and `!`
     /// for flash.
     pub fn from_char(c: char) -> Option<Self> {
-        match c.to_ascii_uppercase() {
-            '0'..='9' => Some(DtmfEvent::Digit(c as u8 - b'0')),
-            '*' => Some(DtmfEvent::Star),
-            '#' => Some(DtmfEvent::Pound),
-            'A'..='D' => Some(DtmfEvent::Letter(c.to_ascii_uppercase() as u8 - b'A')),
-            '!' => Some(DtmfEvent::Flash),
-            _ => None,
-        }
+        let c = u8::try_from(c.to_ascii_uppercase()).ok()?;
+        let code = Self::KEYPAD.iter().position(|&key| key == c)?;
+        Self::from_code(code as u8)
     }
 
     /// The keypad character (`!` for flash).
     pub fn to_char(self) -> char {
-        match self {
-            DtmfEvent::Digit(digit) => char::from(b'0' + digit.min(9)),
-            DtmfEvent::Star => '*',
-            DtmfEvent::Pound => '#',
-            DtmfEvent::Letter(index) => char::from(b'A' + index.min(3)),
-            DtmfEvent::Flash => '!',
-        }
+        char::from(Self::KEYPAD[usize::from(self.0.min(16))])
+    }
+}
+
+impl std::fmt::Debug for DtmfEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DtmfEvent({})", self.to_char())
+    }
+}
+
+impl std::fmt::Display for DtmfEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.to_char())
     }
 }
 

@@ -66,14 +66,16 @@ fn event_codes_and_characters() {
         assert_eq!(DtmfEvent::from_char(event.to_char()), Some(event));
     }
     assert_eq!(DtmfEvent::from_code(17), None);
-    assert_eq!(DtmfEvent::from_char('c'), Some(DtmfEvent::Letter(2)));
+    assert_eq!(DtmfEvent::from_char('c'), DtmfEvent::from_code(14));
     assert_eq!(DtmfEvent::from_char('x'), None);
-    assert_eq!(DtmfEvent::Pound.to_char(), '#');
+    assert_eq!(DtmfEvent::POUND.to_char(), '#');
+    assert_eq!(DtmfEvent::digit(10), None);
+    assert_eq!(DtmfEvent::FLASH.to_string(), "!");
 }
 
 #[test]
 fn sender_produces_start_updates_and_three_ends() {
-    let packets = send(&[(DtmfEvent::Digit(5), 100)], 20);
+    let packets = send(&[(DtmfEvent::digit(5).unwrap(), 100)], 20);
     let durations: Vec<u16> = packets.iter().map(|(_, p)| p.payload.duration).collect();
     // 100 ms at 8 kHz is 800 units, in 160-unit steps, then the end repeated.
     assert_eq!(durations, vec![160, 320, 480, 640, 800, 800, 800]);
@@ -89,7 +91,10 @@ fn sender_produces_start_updates_and_three_ends() {
 
 #[test]
 fn queued_presses_are_separated_by_a_pause() {
-    let packets = send(&[(DtmfEvent::Digit(1), 60), (DtmfEvent::Pound, 60)], 40);
+    let packets = send(
+        &[(DtmfEvent::digit(1).unwrap(), 60), (DtmfEvent::POUND, 60)],
+        40,
+    );
     let starts: Vec<(u32, u32)> = packets
         .iter()
         .filter(|(_, p)| p.marker)
@@ -107,7 +112,7 @@ fn wideband_clock_durations() {
         clock_rate: 16000,
         ..EventSenderConfig::default()
     });
-    sender.press(DtmfEvent::Flash, Duration::from_millis(40));
+    sender.press(DtmfEvent::FLASH, Duration::from_millis(40));
     assert_eq!(sender.next_packet(0).unwrap().payload.duration, 320);
     let end = sender.next_packet(320).unwrap();
     assert_eq!(
@@ -119,15 +124,19 @@ fn wideband_clock_durations() {
 #[test]
 fn one_digit_per_press_in_order() {
     let presses = [
-        (DtmfEvent::Digit(1), 100),
-        (DtmfEvent::Digit(1), 80),
-        (DtmfEvent::Star, 200),
+        (DtmfEvent::digit(1).unwrap(), 100),
+        (DtmfEvent::digit(1).unwrap(), 80),
+        (DtmfEvent::STAR, 200),
     ];
     let digits = receive(&send(&presses, 80));
     let events: Vec<DtmfEvent> = digits.iter().map(|d| d.event).collect();
     assert_eq!(
         events,
-        vec![DtmfEvent::Digit(1), DtmfEvent::Digit(1), DtmfEvent::Star]
+        vec![
+            DtmfEvent::digit(1).unwrap(),
+            DtmfEvent::digit(1).unwrap(),
+            DtmfEvent::STAR
+        ]
     );
     assert_eq!(digits[0].duration, 800);
     assert_eq!(digits[2].duration, 1600);
@@ -136,7 +145,7 @@ fn one_digit_per_press_in_order() {
 
 #[test]
 fn end_packets_only() {
-    let packets: Vec<_> = send(&[(DtmfEvent::Digit(9), 100)], 20)
+    let packets: Vec<_> = send(&[(DtmfEvent::digit(9).unwrap(), 100)], 20)
         .into_iter()
         .filter(|(_, p)| p.payload.end)
         .collect();
@@ -148,7 +157,10 @@ fn end_packets_only() {
 #[test]
 fn lost_end_packets_reported_by_next_event_or_timeout() {
     let packets: Vec<_> = send(
-        &[(DtmfEvent::Digit(2), 100), (DtmfEvent::Digit(3), 100)],
+        &[
+            (DtmfEvent::digit(2).unwrap(), 100),
+            (DtmfEvent::digit(3).unwrap(), 100),
+        ],
         60,
     )
     .into_iter()
@@ -156,7 +168,10 @@ fn lost_end_packets_reported_by_next_event_or_timeout() {
     .collect();
     let digits = receive(&packets);
     let events: Vec<DtmfEvent> = digits.iter().map(|d| d.event).collect();
-    assert_eq!(events, vec![DtmfEvent::Digit(2), DtmfEvent::Digit(3)]);
+    assert_eq!(
+        events,
+        vec![DtmfEvent::digit(2).unwrap(), DtmfEvent::digit(3).unwrap()]
+    );
     assert_eq!(digits[0].duration, 640);
 
     let start = origin();
@@ -171,7 +186,7 @@ fn lost_end_packets_reported_by_next_event_or_timeout() {
     receiver.handle_timeout(start + Duration::from_millis(300));
     assert_eq!(
         receiver.poll_digit().map(|d| d.event),
-        Some(DtmfEvent::Digit(4))
+        Some(DtmfEvent::digit(4).unwrap())
     );
     assert_eq!(receiver.poll_timeout(), None);
 }

@@ -4,3 +4,7 @@
 //!
 //! Nothing here opens a socket, reads a clock or spawns a thread: packets and time come in as
 //! arguments, packets and audio go out of `poll_*` calls. The daemon's media worker drives it.
+
+pub mod jitter;
+pub mod plc;
+pub mod stretch;

@@ -280,8 +280,8 @@ impl<P: Clone> JitterBuffer<P> {
     }
 
     /// Nothing buffered at all. In adaptive mode the playout point holds (the delay grows by
-    /// a frame) while the delay is below target, and briefly beyond it, so that a late packet
-    /// still plays; after a few frames the stream is taken to be silent.
+    /// a frame) while the delay is below target, so that late packets raising the target
+    /// still play; after a few frames the stream is taken to be silent.
     fn underrun(&mut self, play: i64, delay: f64, target: f64) -> Playout<P> {
         self.underrun += 1;
         let concealing = self.underrun <= UNDERRUN_CONCEALMENT;
@@ -289,7 +289,7 @@ impl<P: Clone> JitterBuffer<P> {
         let ceiling = self.config.to_ticks(self.config.ceiling()) as f64;
         let hold = self.config.mode == JitterMode::Adaptive
             && delay + frame <= ceiling
-            && (delay + frame / 2.0 < target || concealing);
+            && delay + frame / 2.0 < target;
         if !hold {
             self.play = Some(play + self.frame);
         }

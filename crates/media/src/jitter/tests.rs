@@ -447,3 +447,30 @@ fn a_timestamp_jump_restarts_the_stream() {
     assert_eq!(played.first(), Some(&20));
     assert!(played.windows(2).all(|w| w[1] == w[0] + 1));
 }
+
+#[test]
+fn thirty_percent_bursty_loss_conceals_only_what_red_cannot_recover() {
+    let mut network = Network::new(23);
+    // Gilbert–Elliott with a 30 % share of time in the bad state, where everything is lost.
+    network.loss = Loss::Bursty {
+        enter_bad: 0.15,
+        leave_bad: 0.35,
+        bad_loss: 1.0,
+    };
+    network.jitter_ms = 20.0;
+    network.red_depth = 2;
+    let frames = 6000;
+    let run = simulate(adaptive(), &network, frames);
+    assert_in_order(&run);
+    let lost = frames as usize - run.delivered.len();
+    assert!((1500..2100).contains(&lost), "{lost} lost");
+    let unrecoverable = (0..frames)
+        .filter(|n| !(*n..=n + 2).any(|k| run.delivered.contains(&k)))
+        .count();
+    let concealed = run.concealed as usize;
+    assert!(
+        concealed <= unrecoverable + 20,
+        "{concealed} concealed, {unrecoverable} unrecoverable"
+    );
+    assert!(max_delay_between(&run, 10_000, u64::MAX) < 250.0);
+}

@@ -5,9 +5,12 @@
 //! Nothing here opens a socket, reads a clock or spawns a thread: packets and time come in as
 //! arguments, packets and audio go out of `poll_*` calls. The daemon's media worker drives it.
 
+pub mod jitter;
+pub mod plc;
 pub mod red;
 pub mod rtcp;
 pub mod rtp;
 pub mod srtp;
 pub mod stats;
+pub mod stretch;
 pub mod telephone_event;

@@ -4,3 +4,8 @@
 //!
 //! Nothing here opens a socket, reads a clock or spawns a thread: packets and time come in as
 //! arguments, packets and audio go out of `poll_*` calls. The daemon's media worker drives it.
+pub mod dtmf_audio;
+pub mod resample;
+#[cfg(test)]
+mod test_signal;
+pub mod tone;

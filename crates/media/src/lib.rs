@@ -5,7 +5,10 @@
 //! Nothing here opens a socket, reads a clock or spawns a thread: packets and time come in as
 //! arguments, packets and audio go out of `poll_*` calls. The daemon's media worker drives it.
 pub mod dtmf_audio;
+pub mod mixer;
 pub mod resample;
+pub mod source;
 #[cfg(test)]
 mod test_signal;
 pub mod tone;
+pub mod wav;

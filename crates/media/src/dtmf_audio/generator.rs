@@ -75,6 +75,11 @@ impl DtmfGenerator {
         }
     }
 
+    /// The rate samples are made at, in Hz.
+    pub fn sample_rate(&self) -> u32 {
+        self.sample_rate
+    }
+
     /// Queues one key.
     pub fn push(&mut self, key: DtmfKey) {
         self.queue.push_back(key);

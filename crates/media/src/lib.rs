@@ -5,7 +5,6 @@
 //! Nothing here opens a socket, reads a clock or spawns a thread: packets and time come in as
 //! arguments, packets and audio go out of `poll_*` calls. The daemon's media worker drives it.
 pub mod dtmf_audio;
-pub mod dtmf_audio;
 pub mod jitter;
 pub mod mixer;
 pub mod plc;

@@ -9,7 +9,7 @@
 //! | G.711 µ-law / A-law | [`g711`] | ITU-T G.711 |
 //! | G.722 64 kbit/s | [`g722`] | ITU-T G.722 sub-band ADPCM |
 //! | G.726-32, ITU and IETF packing | [`g726`] | ITU-T G.726 ADPCM |
-//! | Opus | [`opus`] | `opus-rs` (pure Rust port of libopus) |
+//! | Opus | [`opus`] | `unsafe-libopus` (libopus 1.3.1 translated to Rust) |
 //! | G.729A/B (feature `g729`) | `g729` | the system's bcg729 (GPL-3.0) |
 //!
 //! ```

@@ -1,5 +1,6 @@
-//! Opus loss handling: in-band FEC recovers a lost frame better than concealment does, and the
-//! decoder says when a packet carries no FEC.
+//! Opus loss handling: in-band FEC rebuilds a lost frame, the decoder says when a packet carries
+//! no FEC, and losses in SILK or hybrid streams are left to the caller's concealment (see the
+//! decoder module) without disturbing the frames after them.
 
 mod common;
 
@@ -58,7 +59,7 @@ fn lost_frames_snr(reference: &[i16], test: &[i16], lost: &[usize]) -> f64 {
 }
 
 #[test]
-fn fec_recovers_lost_frames_better_than_concealment() {
+fn fec_rebuilds_lost_frames() {
     // Voiced speech: FEC lives in the SILK layer, which models it.
     let speech = voiced_signal(48000, 3.0);
     let settings = OpusSettings {
@@ -70,13 +71,9 @@ fn fec_recovers_lost_frames_better_than_concealment() {
     let lost: Vec<usize> = (10..packets.len() - 1).step_by(7).collect();
 
     let (reference, _) = decode_with_losses(&packets, &[], |_, _, _| unreachable!());
-    let (concealed, concealments) = decode_with_losses(&packets, &lost, |decoder, _, pcm| {
-        decoder.conceal(pcm).expect("conceal")
-    });
     let (recovered, recoveries) = decode_with_losses(&packets, &lost, |decoder, next, pcm| {
         decoder.decode_fec(next, pcm).expect("fec")
     });
-    assert_eq!(concealments, lost, "Opus always conceals");
     // The encoder spends FEC only on frames its voice activity detector calls active, and the
     // test signal pauses between "syllables".
     assert!(
@@ -85,14 +82,78 @@ fn fec_recovers_lost_frames_better_than_concealment() {
         recoveries.len(),
         lost.len()
     );
-
-    let plc = lost_frames_snr(&reference, &concealed, &recoveries);
     let fec = lost_frames_snr(&reference, &recovered, &recoveries);
     println!(
-        "lost frames against the loss-free decode: PLC {plc:.1} dB, FEC {fec:.1} dB ({} frames)",
+        "lost frames rebuilt from FEC against the loss-free decode: {fec:.1} dB ({} frames)",
         recoveries.len()
     );
-    assert!(fec > plc + 3.0, "FEC {fec:.1} dB vs PLC {plc:.1} dB");
+    // A guess from the past reaches about 0 dB; FEC is a coarse copy of the frame itself.
+    assert!(fec > 15.0, "FEC {fec:.1} dB");
+}
+
+#[test]
+fn silk_losses_are_left_to_the_caller_without_harm() {
+    let speech = voiced_signal(48000, 3.0);
+    let packets = encode(&speech, OpusSettings::default());
+    assert!(
+        packets.iter().all(|packet| packet[0] >> 3 < 16),
+        "SILK or hybrid"
+    );
+    let lost: Vec<usize> = (10..packets.len() - 6).step_by(11).collect();
+    let (reference, _) = decode_with_losses(&packets, &[], |_, _, _| unreachable!());
+    let marker = [1234i16; FRAME];
+    let (skipped, concealed) = decode_with_losses(&packets, &lost, |decoder, _, pcm| {
+        pcm.copy_from_slice(&marker);
+        let concealed = decoder.conceal(pcm).expect("conceal");
+        assert_eq!(pcm, marker, "untouched");
+        concealed
+    });
+    assert!(concealed.is_empty(), "concealed {concealed:?}");
+    let peak = |pcm: &[i16]| pcm.iter().map(|s| s.unsigned_abs()).max().unwrap_or(0);
+    for &index in &lost {
+        // The decoder carries on as if the lost packet had never been sent: the next frames
+        // differ in detail from the loss-free decode but are no louder, and the two are back
+        // in step once the long-term predictor has refilled.
+        let frames = |pcm: &[i16], from: usize, to: usize| pcm[from * FRAME..to * FRAME].to_vec();
+        let (ours, theirs) = (
+            peak(&frames(&skipped, index + 1, index + 5)),
+            peak(&frames(&reference, index + 1, index + 5)),
+        );
+        assert!(
+            u32::from(ours) * 4 <= u32::from(theirs) * 5,
+            "frame {index}: peak {ours} against {theirs}"
+        );
+        let later = snr_db(
+            &frames(&reference, index + 5, index + 7),
+            &frames(&skipped, index + 5, index + 7),
+        );
+        assert!(later > 10.0, "frame {index}: {later:.1} dB");
+    }
+}
+
+#[test]
+fn fec_covers_only_its_own_duration() {
+    let speech = voiced_signal(48000, 1.0);
+    let settings = OpusSettings {
+        inband_fec: true,
+        expected_loss_percent: 20,
+        ..OpusSettings::default()
+    };
+    let packets = encode(&speech, settings);
+    let (index, next) = packets
+        .iter()
+        .enumerate()
+        .skip(5)
+        .find(|(_, packet)| carries_fec(packet))
+        .expect("a packet with FEC");
+    let mut decoder = OpusAudioDecoder::new().expect("decoder");
+    let mut pcm = [0i16; FRAME];
+    decoder
+        .decode(&packets[index - 2], &mut pcm)
+        .expect("decode");
+    let mut two_frames = [0i16; 2 * FRAME];
+    assert!(!decoder.decode_fec(next, &mut two_frames).expect("fec"));
+    assert!(decoder.decode_fec(next, &mut pcm).expect("fec"));
 }
 
 #[test]

@@ -3,6 +3,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod ogg;
+pub mod pesq;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

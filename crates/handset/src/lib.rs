@@ -8,4 +8,5 @@ pub mod datadir;
 pub mod edit;
 pub mod endpoints;
 pub mod logging;
+pub mod media_runtime;
 pub mod sip_runtime;

@@ -1,7 +1,7 @@
 //! Configuration file formats: P-value text, XML v1 (`<Pnnn>`) and XML v2 (`<item name>`).
 //!
 //! Parsing only reads the file's structure into [`Entry`]s (key, raw value, where it was); what
-//! the keys and values mean is decided by [`crate::import`] against the schema.
+//! the keys and values mean is decided by [`crate::ConfigStore::import`] against the schema.
 
 mod text;
 mod xml;

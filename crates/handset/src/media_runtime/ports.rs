@@ -14,6 +14,8 @@ use rand::Rng;
 use socket2::{Domain, Protocol, Socket, Type};
 use thiserror::Error;
 
+use crate::sip_runtime::transport::qos::set_dscp;
+
 /// Default "Local RTP Port" (P39).
 pub const DEFAULT_RTP_PORT: u16 = 5004;
 /// Default "Local RTP Port Range" (P29610).
@@ -209,16 +211,6 @@ fn bind_udp(addr: SocketAddr, dscp: u8) -> io::Result<UdpSocket> {
     socket.bind(&addr.into())?;
     socket.set_nonblocking(true)?;
     Ok(socket.into())
-}
-
-/// Sets IP_TOS / IPV6_TCLASS to `dscp` in its upper six bits.
-fn set_dscp(socket: &Socket, ipv6: bool, dscp: u8) -> io::Result<()> {
-    let traffic_class = u32::from(dscp.min(63)) << 2;
-    if ipv6 {
-        socket.set_tclass_v6(traffic_class)
-    } else {
-        socket.set_tos_v4(traffic_class)
-    }
 }
 
 #[cfg(test)]

@@ -144,7 +144,7 @@ impl SipRuntime {
         }
     }
 
-    /// Restarts account `account` with its current settings (see [`Self::start`]).
+    /// Restarts account `account` with its current settings, unless they are unchanged; no registration delay.
     pub async fn restart(&self, account: u8) {
         self.start(account, Duration::ZERO).await;
     }

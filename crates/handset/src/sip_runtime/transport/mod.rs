@@ -9,7 +9,7 @@
 
 mod error;
 mod framing;
-mod qos;
+pub(crate) mod qos;
 mod settings;
 mod stream;
 mod tls;

@@ -11,7 +11,7 @@ const KEEPALIVE_IDLE: Duration = Duration::from_secs(30);
 const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
 
 /// Marks the socket's packets with `dscp` (IP_TOS / IPV6_TCLASS = DSCP << 2).
-pub(super) fn set_dscp(socket: &Socket, ipv6: bool, dscp: u8) -> io::Result<()> {
+pub(crate) fn set_dscp(socket: &Socket, ipv6: bool, dscp: u8) -> io::Result<()> {
     let traffic_class = u32::from(dscp.min(63)) << 2;
     if ipv6 {
         socket.set_tclass_v6(traffic_class)

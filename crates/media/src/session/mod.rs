@@ -17,6 +17,8 @@
 //! an arbitrary origin at the session's start, which round-trip times need no more than.
 
 mod config;
+mod error;
+mod output;
 mod receive;
 mod rtcp;
 mod send;
@@ -27,134 +29,26 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use handset_codec::CodecError;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-use thiserror::Error;
 
 pub use config::{
     ReceiveConfig, RedSend, RtpFilter, SendConfig, SessionConfig, SrtpKeys, TelephoneEventSend,
 };
+pub use error::SessionError;
+pub use output::{MediaEvent, SessionStats, Transmit};
 
 use self::receive::ReceivePath;
 use self::send::SendPath;
-use crate::jitter::JitterStats;
-use crate::resample::ResampleError;
 use crate::rtcp::{IntervalConfig, RtcpScheduler};
 use crate::rtp::{is_rtcp, RtpPacket, RtpSender};
-use crate::srtp::{SrtpContext, SrtpError};
+use crate::srtp::SrtpContext;
 use crate::telephone_event::DtmfEvent;
 
 /// Shortest time between two [`MediaEvent::Rejected`] reports.
 const REJECT_REPORT_INTERVAL: Duration = Duration::from_secs(1);
 /// IP, UDP and RTP header bytes per packet, for the RTCP bandwidth share.
 const PACKET_OVERHEAD_BITS: u32 = 40 * 8;
-
-/// Why a session could not be set up or asked to do something.
-#[derive(Debug, Error)]
-#[non_exhaustive]
-pub enum SessionError {
-    /// The codec could not be built or refused its input.
-    #[error(transparent)]
-    Codec(#[from] CodecError),
-    /// The SRTP keys are unusable.
-    #[error(transparent)]
-    Srtp(#[from] SrtpError),
-    /// The audio rate cannot be converted to the codec's.
-    #[error(transparent)]
-    Resample(#[from] ResampleError),
-    /// The codec cannot carry packets of this duration.
-    #[error("{codec} cannot send {ptime:?} per packet")]
-    Ptime {
-        /// The codec's encoding name.
-        codec: &'static str,
-        /// The packet time asked for.
-        ptime: Duration,
-    },
-    /// The audio tick is not 10 or 20 ms, or the audio rate is zero.
-    #[error("unsupported audio tick {frame:?} at {audio_rate} Hz")]
-    Tick {
-        /// The tick asked for.
-        frame: Duration,
-        /// The audio rate asked for.
-        audio_rate: u32,
-    },
-    /// The character is not an RFC 4733 event.
-    #[error("{0:?} is not a telephone event")]
-    NotAKey(char),
-    /// Nothing is being sent, or no telephone-event payload type was agreed.
-    #[error("telephone events cannot be sent now")]
-    NoTelephoneEvent,
-    /// The session was closed.
-    #[error("the media session is closed")]
-    Closed,
-}
-
-/// Something the call should know about.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum MediaEvent {
-    /// An RFC 4733 digit was received.
-    Digit {
-        /// The key: `0`–`9`, `*`, `#`, `A`–`D`, or `!` for flash.
-        key: char,
-        /// How long it was held.
-        duration: Duration,
-    },
-    /// No RTP arrived for the configured RTP timeout.
-    RtpTimeout,
-    /// Symmetric RTP learned (or changed) where to send: the peer's RTP source address.
-    RemoteAddressChanged(SocketAddr),
-    /// Packets are being dropped (SRTP authentication failure and the like); rate-limited.
-    Rejected {
-        /// What was wrong.
-        reason: String,
-    },
-}
-
-/// A datagram to send.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Transmit {
-    /// Destination.
-    pub to: SocketAddr,
-    /// The packet.
-    pub bytes: Vec<u8>,
-    /// RTCP (send from the RTCP socket unless muxed) rather than RTP.
-    pub rtcp: bool,
-}
-
-/// Figures about the call's media so far.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SessionStats {
-    /// RTP packets sent.
-    pub packets_sent: u64,
-    /// RTP payload bytes sent.
-    pub bytes_sent: u64,
-    /// RTP packets received and accepted.
-    pub packets_received: u64,
-    /// RTP bytes received and accepted.
-    pub bytes_received: u64,
-    /// Packets dropped: filtered, unauthenticated, malformed or of an unknown payload type.
-    pub packets_rejected: u64,
-    /// Received packets lost, in percent.
-    pub loss_percent: f64,
-    /// Interarrival jitter of the received stream.
-    pub jitter: Duration,
-    /// Loss the peer reports about our stream in its last report block, in percent.
-    pub remote_loss_percent: Option<f64>,
-    /// The last round-trip time measured from RTCP.
-    pub round_trip: Option<Duration>,
-    /// The jitter buffer's figures.
-    pub jitter_buffer: JitterStats,
-    /// E-model MOS estimate of the received audio (1.0–4.5), once audio arrived.
-    pub mos: Option<f64>,
-    /// Encoding name of the codec sent.
-    pub send_codec: Option<&'static str>,
-    /// Encoding name of the codec being received.
-    pub receive_codec: Option<&'static str>,
-    /// Whether the peer said goodbye (RTCP BYE).
-    pub remote_bye: bool,
-}
 
 /// The media of one call: see the [module documentation](self) for how to drive it.
 #[derive(Debug)]
@@ -380,8 +274,8 @@ impl MediaSession {
         self.receive.pull(now, out);
     }
 
-    /// Sends an RFC 4733 press of `key` (`0`–`9`, `*`, `#`, `A`–`D`) lasting `duration`;
-    /// voice packets pause while it goes out.
+    /// Sends an RFC 4733 press of `key` (`0`–`9`, `*`, `#`, `A`–`D`, `!` for flash) lasting
+    /// `duration`; voice packets pause while it goes out.
     pub fn send_digit(
         &mut self,
         now: Instant,

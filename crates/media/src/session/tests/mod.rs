@@ -12,11 +12,11 @@ use self::harness::{address, config, rms, segmental_snr, speech, voice, Pair, A,
 use super::*;
 use crate::rtcp::{RtcpPacket, XrBlock};
 use crate::rtp::{RtpPacket, RtpSender};
-use crate::srtp::{MasterKey, SrtpProfile};
+use crate::srtp::{MasterKey, SrtpContext, SrtpProfile};
 
 /// Both sides talk for `seconds`; returns what A and what B said, as long as what was heard.
 fn talk(pair: &mut Pair, rate: u32, seconds: u64) -> (Vec<i16>, Vec<i16>) {
-    let tick = rate as usize / 50;
+    let tick = (pair.tick.as_micros() * u128::from(rate) / 1_000_000) as usize;
     let mut signal =
         |is_a: bool, offset: usize| voice(rate, offset, tick, if is_a { 0.0 } else { 1.3 });
     pair.run(Duration::from_secs(seconds), &mut signal);
@@ -80,6 +80,25 @@ fn opus_carries_audio_both_ways() {
     both_ways(CodecId::Opus, 111, 16000, 4.0);
 }
 
+#[test]
+fn ptime_and_tick_may_differ() {
+    // 10 ms ticks: A packs two ticks per packet, B one tick per 10 ms packet.
+    let mut a = config(CodecId::Pcmu, 0, B, 8000);
+    a.frame = Duration::from_millis(10);
+    let mut b = config(CodecId::Pcmu, 0, A, 8000);
+    b.frame = Duration::from_millis(10);
+    if let Some(send) = b.send.as_mut() {
+        send.ptime = Duration::from_millis(10);
+    }
+    let mut pair = Pair::new(a, b);
+    let (a_said, b_said) = talk(&mut pair, 8000, 3);
+    assert!(snr_at_b(&pair, &a_said, 8000, 1.0) > 25.0);
+    assert!(segmental_snr(&b_said, &pair.a_heard, 8000, 1.0, 3200) > 25.0);
+    let packets = |log: &[Transmit]| log.iter().filter(|t| !t.rtcp).count();
+    assert!((145..=155).contains(&packets(&pair.to_b_log)));
+    assert!((295..=305).contains(&packets(&pair.to_a_log)));
+}
+
 fn key(byte: u8) -> MasterKey {
     MasterKey::from_inline(SrtpProfile::Aes128CmSha1_80, &[byte; 30]).unwrap()
 }
@@ -102,9 +121,13 @@ fn srtp_with_crossed_keys_carries_audio() {
     let (a_said, _) = talk(&mut pair, 8000, 3);
     assert!(snr_at_b(&pair, &a_said, 8000, 1.0) > 25.0);
     assert!(pair.b_events.is_empty(), "{:?}", pair.b_events);
-    // Nothing went out in the clear.
-    let plain = RtpPacket::parse(&pair.to_b_log[0].bytes).unwrap();
-    assert_ne!(plain.payload.len(), 160);
+    // Nothing went out in the clear: the payload only reads right after unprotecting.
+    let sent = &pair.to_b_log[0].bytes;
+    let mut receiver = SrtpContext::new(SrtpProfile::Aes128CmSha1_80, &key(1)).unwrap();
+    let clear = RtpPacket::parse(&receiver.unprotect_rtp(sent).unwrap()).unwrap();
+    let wire = RtpPacket::parse(sent).unwrap();
+    assert_eq!(clear.payload.len(), 160);
+    assert_ne!(wire.payload[..160], clear.payload[..]);
 }
 
 #[test]

@@ -38,7 +38,7 @@ pub struct SessionConfig {
     pub receive: ReceiveConfig,
     /// Where RTP goes; `None` sends nothing (a `c=0.0.0.0` hold).
     pub remote_rtp: Option<SocketAddr>,
-    /// Where RTCP goes; `None` with `rtcp_mux` means the RTP address.
+    /// Where RTCP goes; `None` means the RTP address with `rtcp_mux`, else the RTP port + 1.
     pub remote_rtcp: Option<SocketAddr>,
     /// RTP and RTCP share one port (RFC 5761).
     pub rtcp_mux: bool,

@@ -150,6 +150,10 @@ impl MediaSession {
         self.receive
             .reconfigure(config.receive.clone(), config.audio_rate);
         if config.remote_rtp != self.config.remote_rtp || !config.symmetric_rtp {
+            if self.rtp_destination.is_none() && config.remote_rtp.is_some() {
+                // Audio heard again after a hold address starts a talkspurt.
+                self.rtp.skip(0);
+            }
             self.rtp_destination = config.remote_rtp;
         }
         if config.rtcp_destination() != self.config.rtcp_destination() || !config.symmetric_rtp {

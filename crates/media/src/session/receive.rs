@@ -391,20 +391,23 @@ impl ReceivePath {
 
     /// The jitter buffer's figures, over every buffer the call used.
     pub(crate) fn jitter_stats(&self) -> JitterStats {
-        let mut stats = self
+        let current = self
             .jitter
             .as_ref()
             .map(JitterBuffer::stats)
             .unwrap_or_default();
-        let current = stats.clone();
-        stats = self.earlier_jitter.clone();
-        accumulate(&mut stats, &current);
-        stats.nominal_delay = current.nominal_delay;
-        stats.current_delay = current.current_delay;
-        stats.absolute_maximum_delay = current.absolute_maximum_delay;
-        stats.jitter = current.jitter;
-        stats.skew_ppm = current.skew_ppm;
-        stats
+        // Delays are the current buffer's; counters add up over every buffer.
+        let mut total = JitterStats {
+            nominal_delay: current.nominal_delay,
+            current_delay: current.current_delay,
+            absolute_maximum_delay: current.absolute_maximum_delay,
+            jitter: current.jitter,
+            skew_ppm: current.skew_ppm,
+            ..JitterStats::default()
+        };
+        accumulate(&mut total, &current);
+        accumulate(&mut total, &self.earlier_jitter);
+        total
     }
 
     /// The playout frame duration (learned or configured).

@@ -450,12 +450,12 @@ fn hold_and_resume_keep_the_ssrc() {
     assert!(snr_at_b(&pair, &a_said, 8000, 3.0) > 20.0);
 }
 
-#[test]
-fn codec_change_mid_call() {
+/// A starts with PCMU, then a re-INVITE moves it to `to`; B accepts both all along.
+fn switch_codec(to: CodecId, payload_type: u8, bound: f64) {
     let pcmu = CodecConfig::new(CodecId::Pcmu);
-    let g722 = CodecConfig::new(CodecId::G722);
+    let next = CodecConfig::new(to);
     let mut b = config(CodecId::Pcmu, 0, A, 16000);
-    b.receive.codecs = vec![(0, pcmu), (9, g722)];
+    b.receive.codecs = vec![(0, pcmu), (payload_type, next)];
     let a = config(CodecId::Pcmu, 0, B, 16000);
     let mut pair = Pair::new(a.clone(), b);
     talk(&mut pair, 16000, 2);
@@ -463,22 +463,36 @@ fn codec_change_mid_call() {
     let (ssrc, _) = pair.to_b_log.iter().find_map(ssrc_of).unwrap();
     let mut changed = a;
     changed.send = changed.send.map(|send| SendConfig {
-        codec: g722,
-        payload_type: 9,
+        codec: next,
+        payload_type,
         ..send
     });
     let now = pair.now;
     pair.a.update(changed, now).unwrap();
     let switched = pair.to_b_log.len();
     let (a_said, _) = talk(&mut pair, 16000, 3);
-    assert_eq!(pair.b.stats().receive_codec, Some("G722"));
-    assert_eq!(pair.a.stats().send_codec, Some("G722"));
+    let name = next.info().encoding_name;
+    assert_eq!(pair.b.stats().receive_codec, Some(name));
+    assert_eq!(pair.a.stats().send_codec, Some(name));
     let packets: Vec<_> = pair.to_b_log[switched..]
         .iter()
         .filter_map(ssrc_of)
         .collect();
-    assert!(packets.iter().all(|&packet| packet == (ssrc, 9)));
-    assert!(snr_at_b(&pair, &a_said, 16000, 3.0) > 12.0);
+    assert!(packets.iter().all(|&packet| packet == (ssrc, payload_type)));
+    let stats = pair.b.stats();
+    assert_eq!(stats.jitter_buffer.received, stats.packets_received);
+    let snr = snr_at_b(&pair, &a_said, 16000, 3.0);
+    assert!(snr > bound, "{name}: {snr:.1} dB");
+}
+
+#[test]
+fn codec_change_mid_call() {
+    switch_codec(CodecId::G722, 9, 12.0);
+}
+
+#[test]
+fn codec_change_to_another_clock_rate_mid_call() {
+    switch_codec(CodecId::Opus, 111, 4.0);
 }
 
 #[test]

@@ -12,6 +12,7 @@ pub mod red;
 pub mod resample;
 pub mod rtcp;
 pub mod rtp;
+pub mod session;
 pub mod source;
 pub mod srtp;
 pub mod stats;

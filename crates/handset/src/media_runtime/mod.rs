@@ -23,6 +23,7 @@ pub mod io;
 mod metrics;
 pub mod ports;
 mod recording;
+mod session;
 mod worker;
 
 #[cfg(test)]

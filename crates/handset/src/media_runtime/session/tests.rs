@@ -1,0 +1,131 @@
+//! Two real call sessions on one worker, over loopback: what one plays, the other records.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::{Duration, Instant};
+
+use handset_codec::{CodecConfig, CodecId};
+use handset_media::jitter::JitterConfig;
+use handset_media::session::{
+    MediaEvent, MediaSession, ReceiveConfig, RtpFilter, SendConfig, SessionConfig,
+};
+use handset_media::wav;
+
+use crate::media_runtime::{
+    CallSpec, MediaSink, MediaSockets, MediaSource, MediaWorker, RtpPortAllocator, RtpPortSettings,
+    WavFileSink, WorkerConfig, WorkerEvent,
+};
+
+const RATE: u32 = 8000;
+const PATIENCE: Duration = Duration::from_secs(20);
+
+fn config(remote: &MediaSockets, codec: CodecId, pt: u8) -> SessionConfig {
+    let codec = CodecConfig::new(codec);
+    SessionConfig {
+        audio_rate: RATE,
+        frame: Duration::from_millis(20),
+        send: Some(SendConfig {
+            codec: codec.clone(),
+            payload_type: pt,
+            ptime: Duration::from_millis(20),
+            red: None,
+            telephone_event: None,
+        }),
+        receive: ReceiveConfig {
+            codecs: vec![(pt, codec)],
+            red_payload_type: None,
+            telephone_event_payload_type: None,
+            jitter: JitterConfig::new(RATE),
+        },
+        remote_rtp: remote.rtp_addr().ok(),
+        remote_rtcp: remote.rtcp_addr().ok(),
+        rtcp_mux: false,
+        symmetric_rtp: false,
+        rtp_filter: RtpFilter::None,
+        rtp_timeout: None,
+        srtp: None,
+        cname: "test@127.0.0.1".into(),
+    }
+}
+
+/// Normalised cross-correlation of `a` against `b` at the best offset of `b`.
+fn best_correlation(reference: &[i16], recorded: &[i16]) -> f64 {
+    let energy = |x: &[i16]| x.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>();
+    let reference_energy = energy(reference);
+    let mut best = 0.0f64;
+    for offset in 0..recorded.len().saturating_sub(reference.len()) {
+        let window = &recorded[offset..offset + reference.len()];
+        let dot: f64 = reference
+            .iter()
+            .zip(window)
+            .map(|(&a, &b)| f64::from(a) * f64::from(b))
+            .sum();
+        let denominator = (reference_energy * energy(window)).sqrt();
+        if denominator > 0.0 {
+            best = best.max(dot / denominator);
+        }
+    }
+    best
+}
+
+#[test]
+fn a_prompt_played_on_one_session_is_heard_on_the_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let prompt = dir.path().join("prompt.wav");
+    let recording = dir.path().join("recording.wav");
+    // A second of two harmonics: G.711 keeps it nearly intact.
+    let samples: Vec<i16> = (0..RATE)
+        .map(|n| {
+            let t = f64::from(n) / f64::from(RATE);
+            let s = 6000.0 * (2.0 * std::f64::consts::PI * 440.0 * t).sin()
+                + 3000.0 * (2.0 * std::f64::consts::PI * 660.0 * t).sin();
+            s as i16
+        })
+        .collect();
+    std::fs::write(&prompt, wav::encode(RATE, &samples)).unwrap();
+
+    let ports = RtpPortAllocator::new(RtpPortSettings {
+        base: 46_000,
+        range: 2000,
+        random: true,
+        dscp: 46,
+    });
+    let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    let a_sockets = ports.allocate(loopback, false).unwrap();
+    let b_sockets = ports.allocate(loopback, false).unwrap();
+    let now = Instant::now();
+    let a = MediaSession::new(config(&b_sockets, CodecId::Pcmu, 0), 1, now).unwrap();
+    let b = MediaSession::new(config(&a_sockets, CodecId::Pcmu, 0), 2, now).unwrap();
+
+    let (worker, mut events) = MediaWorker::<MediaEvent>::spawn(WorkerConfig::default()).unwrap();
+    let a_spec = CallSpec::new(Box::new(a), a_sockets, RATE)
+        .with_source(MediaSource::wav_file(&prompt, RATE, false).unwrap());
+    let b_spec = CallSpec::new(Box::new(b), b_sockets, RATE)
+        .with_sink(MediaSink::WavFile(WavFileSink::new(&recording, RATE)));
+    let a = worker.add_call(a_spec).unwrap();
+    let b = worker.add_call(b_spec).unwrap();
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let mut next = || {
+        runtime
+            .block_on(async { tokio::time::timeout(PATIENCE, events.recv()).await })
+            .expect("the worker reports in time")
+            .expect("the worker runs")
+    };
+    while !matches!(next(), WorkerEvent::SourceEnded { call } if call == a) {}
+    // Let the jitter buffer play out what is still in flight.
+    std::thread::sleep(Duration::from_millis(600));
+    worker.remove_call(a).unwrap();
+    worker.remove_call(b).unwrap();
+    while !matches!(next(), WorkerEvent::RecordingSaved { call, complete: true, .. } if call == b) {
+    }
+    worker.shutdown().unwrap();
+
+    let recorded = wav::decode(&std::fs::read(&recording).unwrap()).unwrap();
+    // The middle half of the prompt, found in the recording.
+    let middle = &samples[2000..6000];
+    let correlation = best_correlation(middle, &recorded.samples);
+    assert!(correlation > 0.98, "correlation {correlation}");
+}

@@ -24,7 +24,7 @@ fn config(remote: &MediaSockets, codec: CodecId, pt: u8) -> SessionConfig {
         audio_rate: RATE,
         frame: Duration::from_millis(20),
         send: Some(SendConfig {
-            codec: codec.clone(),
+            codec,
             payload_type: pt,
             ptime: Duration::from_millis(20),
             red: None,

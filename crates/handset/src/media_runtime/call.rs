@@ -12,7 +12,7 @@ use super::metrics::SharedMetrics;
 use super::ports::MediaSockets;
 use super::recording::{RecordingChunk, RecordingWriter};
 use super::worker::WorkerEvent;
-use super::CallMedia;
+use super::{CallMedia, MediaControl};
 
 /// Datagrams read from one socket in one tick at most, so that a flood on one call cannot
 /// hold up the others; the rest wait for the next tick.
@@ -103,6 +103,11 @@ impl<E: Send + 'static> ActiveCall<E> {
     pub(super) fn set_sink(&mut self, sink: MediaSink, out: &Outputs<'_, E>) {
         self.flush_recording(out, true);
         self.sink = sink;
+    }
+
+    /// Passes a control request to the media.
+    pub(super) fn control(&mut self, now: Instant, control: MediaControl) -> Result<(), String> {
+        self.media.handle_control(now, control)
     }
 
     /// Closes the media, sends its last datagrams, completes the recording and releases the

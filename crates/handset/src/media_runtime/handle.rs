@@ -15,7 +15,7 @@ use super::io::{MediaSink, MediaSource};
 use super::metrics::{SharedMetrics, WorkerMetrics};
 use super::ports::MediaSockets;
 use super::worker::Command;
-use super::CallMedia;
+use super::{CallMedia, MediaControl};
 
 /// A call in a worker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -187,6 +187,13 @@ impl<E> MediaWorkerHandle<E> {
             check_rate(rate, sink_rate)?;
         }
         self.send(Command::SetSink(id, sink))
+    }
+
+    /// Asks a call's media to send a digit or apply renegotiated media;
+    /// [`WorkerEvent::ControlFailed`](super::WorkerEvent::ControlFailed) reports a refusal.
+    pub fn control(&self, id: CallId, control: MediaControl) -> Result<(), WorkerError> {
+        self.rate_of(id)?;
+        self.send(Command::Control(id, control))
     }
 
     /// The worker's timing figures.

@@ -50,6 +50,30 @@ pub struct MediaTransmit {
     pub rtcp: bool,
 }
 
+/// What the phone asks of a call's media while the call runs.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum MediaControl {
+    /// Send a DTMF digit (RFC 4733) for this long.
+    SendDigit {
+        /// `0`–`9`, `*`, `#`, `A`–`D`.
+        key: char,
+        /// How long the key is held.
+        duration: std::time::Duration,
+    },
+    /// The media was renegotiated (hold, resume, another codec): apply the new configuration.
+    Update(Box<handset_media::session::SessionConfig>),
+}
+
+impl std::fmt::Display for MediaControl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::SendDigit { key, .. } => write!(f, "send digit {key}"),
+            Self::Update(_) => f.write_str("update its configuration"),
+        }
+    }
+}
+
 /// The sans-IO media of one call, as the worker drives it.
 ///
 /// The worker calls, per tick: `handle_packet`/`handle_rtcp` for what arrived,
@@ -79,6 +103,12 @@ pub trait CallMedia: Send {
     fn poll_transmit(&mut self) -> Option<MediaTransmit>;
     /// The next event.
     fn poll_event(&mut self) -> Option<Self::Event>;
+    /// A request from the phone for this call's media (send a digit, renegotiated media).
+    /// Media that cannot do it says why.
+    fn handle_control(&mut self, now: Instant, control: MediaControl) -> Result<(), String> {
+        let _ = now;
+        Err(format!("this call's media cannot {control}"))
+    }
     /// The call ends: send what must be sent on leaving (an RTCP BYE).
     fn close(&mut self, now: Instant);
 }

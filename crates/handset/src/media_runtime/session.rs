@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use handset_media::session::{MediaEvent, MediaSession};
 
-use super::{CallMedia, MediaTransmit};
+use super::{CallMedia, MediaControl, MediaTransmit};
 
 impl CallMedia for MediaSession {
     type Event = MediaEvent;
@@ -44,6 +44,14 @@ impl CallMedia for MediaSession {
 
     fn poll_event(&mut self) -> Option<MediaEvent> {
         MediaSession::poll_event(self)
+    }
+
+    fn handle_control(&mut self, now: Instant, control: MediaControl) -> Result<(), String> {
+        match control {
+            MediaControl::SendDigit { key, duration } => self.send_digit(now, key, duration),
+            MediaControl::Update(config) => self.update(*config, now),
+        }
+        .map_err(|e| e.to_string())
     }
 
     fn close(&mut self, now: Instant) {

@@ -15,6 +15,7 @@ use super::handle::{CallId, CallSpec, MediaWorkerHandle, WorkerError};
 use super::io::{MediaSink, MediaSource};
 use super::metrics::SharedMetrics;
 use super::recording::RecordingWriter;
+use super::MediaControl;
 
 /// The largest datagram read.
 const MAX_DATAGRAM: usize = 65_535;
@@ -63,6 +64,13 @@ pub enum WorkerEvent<E> {
         /// What the system said.
         error: io::Error,
     },
+    /// A [`MediaControl`](super::MediaControl) could not be carried out.
+    ControlFailed {
+        /// The call.
+        call: CallId,
+        /// Why.
+        reason: String,
+    },
     /// The call was removed: its media closed, its last datagrams sent and its ports
     /// released. Its final `RecordingSaved` may come after this.
     CallEnded {
@@ -76,6 +84,7 @@ pub(super) enum Command<E> {
     Remove(CallId),
     SetSource(CallId, MediaSource),
     SetSink(CallId, MediaSink),
+    Control(CallId, MediaControl),
     Shutdown,
 }
 
@@ -203,6 +212,15 @@ impl<E: Send + 'static> MediaWorker<E> {
             Command::SetSink(id, sink) => {
                 if let Some(call) = self.calls.iter_mut().find(|c| c.id() == id) {
                     call.set_sink(sink, &out);
+                }
+            }
+            Command::Control(id, control) => {
+                if let Some(call) = self.calls.iter_mut().find(|c| c.id() == id) {
+                    if let Err(reason) = call.control(Instant::now(), control) {
+                        let _ = self
+                            .events
+                            .send(WorkerEvent::ControlFailed { call: id, reason });
+                    }
                 }
             }
             Command::Shutdown => return false,

@@ -7,12 +7,13 @@ use handset_codec::{CodecConfig, CodecId};
 use handset_media::jitter::JitterConfig;
 use handset_media::session::{
     MediaEvent, MediaSession, ReceiveConfig, RtpFilter, SendConfig, SessionConfig,
+    TelephoneEventSend,
 };
 use handset_media::wav;
 
 use crate::media_runtime::{
-    CallSpec, MediaSink, MediaSockets, MediaSource, MediaWorker, RtpPortAllocator, RtpPortSettings,
-    WavFileSink, WorkerConfig, WorkerEvent,
+    CallSpec, MediaControl, MediaSink, MediaSockets, MediaSource, MediaWorker, RtpPortAllocator,
+    RtpPortSettings, WavFileSink, WorkerConfig, WorkerEvent,
 };
 
 const RATE: u32 = 8000;
@@ -128,4 +129,87 @@ fn a_prompt_played_on_one_session_is_heard_on_the_other() {
     let middle = &samples[2000..6000];
     let correlation = best_correlation(middle, &recorded.samples);
     assert!(correlation > 0.98, "correlation {correlation}");
+}
+
+fn with_telephone_event(mut config: SessionConfig) -> SessionConfig {
+    if let Some(send) = config.send.as_mut() {
+        send.telephone_event = Some(TelephoneEventSend {
+            payload_type: 101,
+            clock_rate: RATE,
+        });
+    }
+    config.receive.telephone_event_payload_type = Some(101);
+    config
+}
+
+#[test]
+fn a_digit_sent_through_the_worker_is_received_once_and_a_refused_one_is_reported() {
+    let ports = RtpPortAllocator::new(RtpPortSettings {
+        base: 48_000,
+        range: 2000,
+        random: true,
+        dscp: 46,
+    });
+    let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    let a_sockets = ports.allocate(loopback, false).unwrap();
+    let b_sockets = ports.allocate(loopback, false).unwrap();
+    let now = Instant::now();
+    let a_config = with_telephone_event(config(&b_sockets, CodecId::Pcma, 8));
+    let b_config = with_telephone_event(config(&a_sockets, CodecId::Pcma, 8));
+    let a = MediaSession::new(a_config, 3, now).unwrap();
+    let b = MediaSession::new(b_config, 4, now).unwrap();
+    let (worker, mut events) = MediaWorker::<MediaEvent>::spawn(WorkerConfig::default()).unwrap();
+    let a = worker
+        .add_call(CallSpec::new(Box::new(a), a_sockets, RATE))
+        .unwrap();
+    let b = worker
+        .add_call(CallSpec::new(Box::new(b), b_sockets, RATE))
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let mut next = || {
+        runtime
+            .block_on(async { tokio::time::timeout(PATIENCE, events.recv()).await })
+            .expect("the worker reports in time")
+            .expect("the worker runs")
+    };
+    worker
+        .control(
+            a,
+            MediaControl::SendDigit {
+                key: '5',
+                duration: Duration::from_millis(100),
+            },
+        )
+        .unwrap();
+    let heard = loop {
+        if let WorkerEvent::Media {
+            call,
+            event: MediaEvent::Digit { key, .. },
+        } = next()
+        {
+            assert_eq!(call, b);
+            break key;
+        }
+    };
+    assert_eq!(heard, '5');
+    worker
+        .control(
+            a,
+            MediaControl::SendDigit {
+                key: 'x',
+                duration: Duration::from_millis(100),
+            },
+        )
+        .unwrap();
+    loop {
+        if let WorkerEvent::ControlFailed { call, reason } = next() {
+            assert_eq!(call, a);
+            assert!(!reason.is_empty());
+            break;
+        }
+    }
+    worker.shutdown().unwrap();
 }

@@ -80,6 +80,9 @@ pub struct MediaSession {
     last_reject_report: Option<Instant>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<MediaEvent>,
+    /// RTP keep-alive interval and when RTP last left (voice or keep-alive).
+    keepalive: Option<Duration>,
+    last_rtp_out: Instant,
 }
 
 impl MediaSession {
@@ -119,7 +122,39 @@ impl MediaSession {
             last_reject_report: None,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
+            keepalive: None,
+            last_rtp_out: now,
         })
+    }
+
+    /// Sends an RTP keep-alive (the account's "RTP keep-alive method": a header-only packet
+    /// with RTP version 1, which receivers discard) whenever no RTP has left for `interval`,
+    /// so that NAT bindings survive a hold; `None` turns it off.
+    pub fn set_keepalive(&mut self, interval: Option<Duration>, now: Instant) {
+        self.keepalive = interval.filter(|i| !i.is_zero());
+        self.last_rtp_out = now;
+    }
+
+    fn keepalive_deadline(&self) -> Option<Instant> {
+        self.rtp_destination?;
+        Some(self.last_rtp_out + self.keepalive?)
+    }
+
+    fn send_keepalive(&mut self, now: Instant) {
+        let Some(destination) = self.rtp_destination else {
+            return;
+        };
+        let mut header = [0u8; 12];
+        // Version 1, no padding, extension or CSRCs; the payload type of the voice stream.
+        header[0] = 0x40;
+        header[1] = self.config.send.as_ref().map_or(0, |s| s.payload_type) & 0x7f;
+        header[8..12].copy_from_slice(&self.rtp.ssrc().to_be_bytes());
+        self.transmits.push_back(Transmit {
+            to: destination,
+            bytes: header.to_vec(),
+            rtcp: false,
+        });
+        self.last_rtp_out = now;
     }
 
     /// Applies a re-negotiated configuration (hold, resume, codec or address change). The
@@ -253,6 +288,7 @@ impl MediaSession {
             self.packets_sent += 1;
             self.bytes_sent += packet.payload.len() as u64;
             self.last_sent = Some((now, packet.header.timestamp));
+            self.last_rtp_out = now;
             let bytes = packet.to_bytes();
             let bytes = match &mut self.srtp_send {
                 Some(srtp) => match srtp.protect_rtp(&bytes) {
@@ -315,6 +351,9 @@ impl MediaSession {
         if self.scheduler.handle_timeout(now, &mut self.rng) {
             self.send_report(now, false);
         }
+        if self.keepalive_deadline().is_some_and(|at| now >= at) {
+            self.send_keepalive(now);
+        }
     }
 
     fn rtp_timeout_deadline(&self) -> Option<Instant> {
@@ -332,6 +371,7 @@ impl MediaSession {
         [
             Some(self.scheduler.poll_timeout()),
             self.rtp_timeout_deadline(),
+            self.keepalive_deadline(),
             self.receive.poll_timeout(),
         ]
         .into_iter()

@@ -518,3 +518,52 @@ fn bad_settings_are_refused() {
         Err(SessionError::NoTelephoneEvent)
     ));
 }
+
+#[test]
+fn rtp_keepalive_goes_out_only_while_no_voice_is_sent() {
+    let start = harness::origin();
+    let mut held = harness::config(CodecId::Pcmu, 0, B, 8000);
+    held.send = None;
+    let mut session = MediaSession::new(held, 9, start).unwrap();
+    session.set_keepalive(Some(Duration::from_secs(20)), start);
+    let mut keepalives = Vec::new();
+    let mut now = start;
+    while now < start + Duration::from_secs(61) {
+        if let Some(at) = session.poll_timeout() {
+            if at <= now {
+                session.handle_timeout(now);
+            }
+        }
+        while let Some(t) = session.poll_transmit() {
+            if !t.rtcp && t.bytes.len() == 12 {
+                keepalives.push((now, t.bytes));
+            }
+        }
+        now += Duration::from_millis(20);
+    }
+    assert_eq!(keepalives.len(), 3, "at 20, 40 and 60 s");
+    assert!(
+        keepalives.iter().all(|(_, b)| b[0] >> 6 == 1),
+        "RTP version 1"
+    );
+    // While voice flows, none is needed.
+    let mut talking =
+        MediaSession::new(harness::config(CodecId::Pcmu, 0, B, 8000), 9, start).unwrap();
+    talking.set_keepalive(Some(Duration::from_secs(20)), start);
+    let mut now = start;
+    let frame = vec![100i16; 160];
+    let mut count = 0;
+    while now < start + Duration::from_secs(45) {
+        talking.push_audio(now, &frame);
+        if talking.poll_timeout().is_some_and(|at| at <= now) {
+            talking.handle_timeout(now);
+        }
+        while let Some(t) = talking.poll_transmit() {
+            if !t.rtcp && t.bytes.len() == 12 && t.bytes[0] >> 6 == 1 {
+                count += 1;
+            }
+        }
+        now += Duration::from_millis(20);
+    }
+    assert_eq!(count, 0);
+}

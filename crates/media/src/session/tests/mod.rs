@@ -522,7 +522,7 @@ fn bad_settings_are_refused() {
 #[test]
 fn rtp_keepalive_goes_out_only_while_no_voice_is_sent() {
     let start = harness::origin();
-    let mut held = harness::config(CodecId::Pcmu, 0, B, 8000);
+    let mut held = config(CodecId::Pcmu, 0, B, 8000);
     held.send = None;
     let mut session = MediaSession::new(held, 9, start).unwrap();
     session.set_keepalive(Some(Duration::from_secs(20)), start);
@@ -547,8 +547,7 @@ fn rtp_keepalive_goes_out_only_while_no_voice_is_sent() {
         "RTP version 1"
     );
     // While voice flows, none is needed.
-    let mut talking =
-        MediaSession::new(harness::config(CodecId::Pcmu, 0, B, 8000), 9, start).unwrap();
+    let mut talking = MediaSession::new(config(CodecId::Pcmu, 0, B, 8000), 9, start).unwrap();
     talking.set_keepalive(Some(Duration::from_secs(20)), start);
     let mut now = start;
     let frame = vec![100i16; 160];

@@ -18,6 +18,8 @@
 
 mod call;
 mod config;
+#[cfg(feature = "sound-card")]
+pub mod device;
 mod handle;
 pub mod io;
 mod metrics;

@@ -13,8 +13,8 @@
 //! 3. one frame from the source into `push_audio`, one frame from `pull_audio` into the sink;
 //! 4. send everything `poll_transmit` hands out and forward every `poll_event`.
 //!
-//! There is no sound card here: audio comes from files, tones or silence and goes to files or
-//! nowhere.
+//! Audio comes from files, tones, silence or (with the `sound-card` feature) the sound card
+//! through the `device` module, and goes to files, nowhere or the sound card.
 
 mod call;
 mod config;

@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::{comparison_signal, ffmpeg, ogg, path, read_pcm, snr_db, tool, write_pcm};
+use common::{
+    comparison_signal, libopus_decode, libopus_encode, ogg, read_pcm, snr_db, tool, write_pcm,
+};
 use handset_codec::opus::{OpusAudioDecoder, OpusAudioEncoder, OpusSettings};
 use handset_codec::{AudioDecoder, AudioEncoder};
 
@@ -55,44 +57,8 @@ fn our_decoder_agrees_with_libopus_on_a_libopus_stream() {
     let encoded = dir.path().join("libopus.opus");
     let decoded = dir.path().join("libopus.raw");
     write_pcm(&input, &signal);
-    ffmpeg(
-        &ffmpeg_path,
-        &[
-            "-f",
-            "s16le",
-            "-ar",
-            "48000",
-            "-ac",
-            "1",
-            "-i",
-            path(&input),
-            "-c:a",
-            "libopus",
-            "-application",
-            "voip",
-            "-b:a",
-            "32k",
-            "-frame_duration",
-            "20",
-            path(&encoded),
-        ],
-    );
-    ffmpeg(
-        &ffmpeg_path,
-        &[
-            "-c:a",
-            "libopus",
-            "-i",
-            path(&encoded),
-            "-ac",
-            "1",
-            "-ar",
-            "48000",
-            "-f",
-            "s16le",
-            path(&decoded),
-        ],
-    );
+    libopus_encode(&ffmpeg_path, &input, &encoded, "voip", "32k");
+    libopus_decode(&ffmpeg_path, &encoded, &decoded);
     let reference = read_pcm(&decoded);
 
     let packets = ogg::read_packets(&std::fs::read(&encoded).expect("ogg file"));
@@ -129,22 +95,7 @@ fn libopus_decodes_our_stream() {
     let encoded = dir.path().join("ours.opus");
     let decoded = dir.path().join("ours.raw");
     std::fs::write(&encoded, ogg::write_opus(&packets, 960, 0)).expect("write ogg");
-    ffmpeg(
-        &ffmpeg_path,
-        &[
-            "-c:a",
-            "libopus",
-            "-i",
-            path(&encoded),
-            "-ac",
-            "1",
-            "-ar",
-            "48000",
-            "-f",
-            "s16le",
-            path(&decoded),
-        ],
-    );
+    libopus_decode(&ffmpeg_path, &encoded, &decoded);
     let theirs = read_pcm(&decoded);
     let ours = decode_all(&packets);
     assert_eq!(theirs.len(), ours.len());
@@ -173,28 +124,7 @@ fn library_conceals_losses_in_a_celt_only_stream() {
     let encoded = dir.path().join("celt.opus");
     write_pcm(&input, &signal);
     // The restricted low-delay application codes CELT only.
-    ffmpeg(
-        &ffmpeg_path,
-        &[
-            "-f",
-            "s16le",
-            "-ar",
-            "48000",
-            "-ac",
-            "1",
-            "-i",
-            path(&input),
-            "-c:a",
-            "libopus",
-            "-application",
-            "lowdelay",
-            "-b:a",
-            "48k",
-            "-frame_duration",
-            "20",
-            path(&encoded),
-        ],
-    );
+    libopus_encode(&ffmpeg_path, &input, &encoded, "lowdelay", "48k");
     let packets = ogg::read_packets(&std::fs::read(&encoded).expect("ogg file"));
     let packets = &packets[2..];
     assert!(

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{ffmpeg, ogg, path, pesq, read_pcm, tool, write_pcm};
+use common::{libopus_decode, libopus_encode, ogg, pesq, read_pcm, tool, write_pcm};
 use handset_codec::opus::{OpusAudioDecoder, OpusAudioEncoder, OpusSettings};
 use handset_codec::{AudioDecoder, AudioEncoder};
 
@@ -48,44 +48,8 @@ fn libopus(ffmpeg_path: &Path, dir: &Path, pcm: &[i16], bitrate: u32) -> (Vec<i1
     let decoded = dir.join("libopus-out.raw");
     write_pcm(&input, pcm);
     let rate = bitrate.to_string();
-    ffmpeg(
-        ffmpeg_path,
-        &[
-            "-f",
-            "s16le",
-            "-ar",
-            "48000",
-            "-ac",
-            "1",
-            "-i",
-            path(&input),
-            "-c:a",
-            "libopus",
-            "-application",
-            "voip",
-            "-b:a",
-            &rate,
-            "-frame_duration",
-            "20",
-            path(&encoded),
-        ],
-    );
-    ffmpeg(
-        ffmpeg_path,
-        &[
-            "-c:a",
-            "libopus",
-            "-i",
-            path(&encoded),
-            "-ac",
-            "1",
-            "-ar",
-            "48000",
-            "-f",
-            "s16le",
-            path(&decoded),
-        ],
-    );
+    libopus_encode(ffmpeg_path, &input, &encoded, "voip", &rate);
+    libopus_decode(ffmpeg_path, &encoded, &decoded);
     let packets = ogg::read_packets(&std::fs::read(&encoded).expect("ogg file"));
     let bytes: usize = packets[2..].iter().map(Vec::len).sum();
     let seconds = (packets.len() - 2) as f64 * 0.02;

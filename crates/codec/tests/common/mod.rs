@@ -47,6 +47,58 @@ pub fn ffmpeg(ffmpeg: &Path, args: &[&str]) {
     run(ffmpeg, &all);
 }
 
+/// Encodes 48 kHz mono s16le `input` with ffmpeg's libopus (20 ms frames) into an Ogg file.
+pub fn libopus_encode(
+    ffmpeg_path: &Path,
+    input: &Path,
+    output: &Path,
+    application: &str,
+    bitrate: &str,
+) {
+    ffmpeg(
+        ffmpeg_path,
+        &[
+            "-f",
+            "s16le",
+            "-ar",
+            "48000",
+            "-ac",
+            "1",
+            "-i",
+            path(input),
+            "-c:a",
+            "libopus",
+            "-application",
+            application,
+            "-b:a",
+            bitrate,
+            "-frame_duration",
+            "20",
+            path(output),
+        ],
+    );
+}
+
+/// Decodes an Ogg Opus file with ffmpeg's libopus into 48 kHz mono s16le.
+pub fn libopus_decode(ffmpeg_path: &Path, input: &Path, output: &Path) {
+    ffmpeg(
+        ffmpeg_path,
+        &[
+            "-c:a",
+            "libopus",
+            "-i",
+            path(input),
+            "-ac",
+            "1",
+            "-ar",
+            "48000",
+            "-f",
+            "s16le",
+            path(output),
+        ],
+    );
+}
+
 /// Deterministic test signal at `rate`: a logarithmic sine sweep over the voice band and
 /// beyond, then speech-like noise (noise shaped by a resonant filter under a syllable-rate
 /// envelope), then a stretch of silence and a short full-scale burst.

@@ -39,6 +39,7 @@ use crate::keepalive::{Action, NatKeepAlive, OptionsKeepAlive};
 use crate::locate::{Answer, Query, ServerName, Target, TransportKind};
 use crate::message::{error_response, response_to, Limits, Message, MessageBuilder};
 use crate::method::Method;
+use crate::registration::request::random_hex;
 use crate::registration::{
     FailureKind, Registration, RegistrationConfig, RegistrationEvent, RegistrationState,
 };
@@ -176,8 +177,7 @@ impl Account {
             .challenge_invite_realm
             .as_ref()
             .map(|realm| DigestServer::from_rng(ServerConfig::new(realm.clone()), &mut rng, now));
-        let mut tag = [0u8; 8];
-        rng.fill_bytes(&mut tag);
+        let to_tag = random_hex(&mut rng, 8);
         Self {
             server: ServerTransactions::new(config.max_server_transactions, config.timers()),
             subscriptions: Subscriptions::default(),
@@ -198,7 +198,7 @@ impl Account {
             needs: VecDeque::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
-            to_tag: tag.iter().map(|b| format!("{b:02x}")).collect(),
+            to_tag,
             limits: Limits::default(),
         }
     }

@@ -178,6 +178,24 @@ fn take_daemon_lock(dir: &DataDir) -> Result<std::fs::File> {
 /// Binds each account's UDP SIP socket: `--sip-port N` puts account k on N + 2(k-1) (0: any
 /// free port); otherwise an account's "Local SIP Port" when it was set, else the first free
 /// port from 5060 + 2(k-1).
+/// Whether TCP `port` and `port + 1` (the account's TCP and TLS listeners) can be bound now.
+fn stream_ports_free(port: u16) -> bool {
+    let free = |p: u16| std::net::TcpListener::bind((Ipv4Addr::UNSPECIFIED, p)).is_ok();
+    port < u16::MAX && free(port) && free(port + 1)
+}
+
+/// A UDP socket on a free port whose TCP and TLS listener ports are free as well, so that a
+/// transport that listens later finds them open.
+fn any_sip_port() -> Result<std::net::UdpSocket> {
+    for _ in 0..SIP_PORT_SEARCH {
+        let socket = std::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))?;
+        if stream_ports_free(socket.local_addr()?.port()) {
+            return Ok(socket);
+        }
+    }
+    bail!("no free SIP port with its TCP and TLS ports free (choose one with --sip-port)")
+}
+
 fn bind_sip(
     requested: Option<u16>,
     store: &ConfigStore,
@@ -197,7 +215,7 @@ fn bind_sip(
             (None, None) => (next, SIP_PORT_SEARCH),
         };
         let socket = if first == 0 {
-            std::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))?
+            any_sip_port()?
         } else {
             let taken = |port: u16| {
                 sockets.iter().any(|(_, s)| {
@@ -208,6 +226,10 @@ fn bind_sip(
             let mut bound = None;
             for port in first..=first.saturating_add(search) {
                 if taken(port) {
+                    continue;
+                }
+                // A searched port must leave TCP (same port) and TLS (port + 1) free too.
+                if search > 0 && !stream_ports_free(port) {
                     continue;
                 }
                 if let Ok(socket) = std::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, port)) {

@@ -204,6 +204,10 @@ impl AudioDecoder for G711Decoder {
         Ok(payload.len())
     }
 
+    fn decode_ahead(&self, payload: &[u8], pcm: &mut [i16]) -> Result<Option<usize>, CodecError> {
+        self.clone().decode(payload, pcm).map(Some)
+    }
+
     fn reset(&mut self) {}
 }
 

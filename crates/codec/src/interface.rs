@@ -83,6 +83,21 @@ pub trait AudioDecoder: Send {
         Ok(false)
     }
 
+    /// Decodes `payload` as [`AudioDecoder::decode`] would right now, without changing the
+    /// decoder: concealment of a lost frame looks at the audio after the gap this way.
+    /// `None` when the codec cannot (its state cannot be copied cheaply).
+    fn decode_ahead(&self, payload: &[u8], pcm: &mut [i16]) -> Result<Option<usize>, CodecError> {
+        let _ = (payload, pcm);
+        Ok(None)
+    }
+
+    /// Moves the decoder's state along with `pcm`, the audio played in place of a lost frame,
+    /// so that an adaptive decoder meets the next frame in a state like the sender's rather
+    /// than one from before the gap. Decoders without such state ignore it.
+    fn follow_concealment(&mut self, pcm: &[i16]) {
+        let _ = pcm;
+    }
+
     /// Returns the decoder to its initial state (a new stream starts).
     fn reset(&mut self);
 }

@@ -137,7 +137,7 @@ fn fmtp_pairs(fmtp: &str) -> impl Iterator<Item = (&str, &str)> {
 }
 
 /// Opus parameters from RFC 7587 fmtp. Parameters about what the peer sends (sprop-*),
-/// stereo, ptime and playback rate change nothing here: we always send mono and decode at 48 kHz.
+/// stereo and ptime change nothing here: we always send mono and decode at 48 kHz.
 fn opus_settings(fmtp: &str) -> Result<OpusSettings, CodecError> {
     let mut settings = OpusSettings::default();
     for (name, value) in fmtp_pairs(fmtp) {
@@ -161,8 +161,15 @@ fn opus_settings(fmtp: &str) -> Result<OpusSettings, CodecError> {
                 }
                 settings.bitrate = settings.bitrate.min(cap);
             }
-            // DTX, CBR, stereo, ptime and playback-rate wishes change nothing: we send mono
-            // without DTX and always decode at 48 kHz.
+            "maxplaybackrate" => {
+                let rate: u32 = value.parse().map_err(|_| bad())?;
+                if rate == 0 {
+                    return Err(bad());
+                }
+                settings.max_playback_rate = rate.clamp(8000, 48_000);
+            }
+            // DTX, CBR, stereo and ptime wishes change nothing: we send mono without DTX and
+            // always decode at 48 kHz.
             _ => {}
         }
     }
@@ -224,6 +231,23 @@ mod tests {
             Err(CodecError::BadFmtp { .. })
         ));
         assert!(CodecConfig::from_sdp("opus", 48000, Some(2), "useinbandfec=2").is_err());
+    }
+
+    #[test]
+    fn opus_fmtp_bounds_the_coded_band_by_the_playback_rate() {
+        let default = CodecConfig::from_sdp("opus", 48000, Some(2), "").unwrap();
+        assert_eq!(default.opus.max_playback_rate, 48_000);
+        let wideband =
+            CodecConfig::from_sdp("opus", 48000, Some(2), "maxplaybackrate=16000").unwrap();
+        assert_eq!(wideband.opus.max_playback_rate, 16_000);
+        let odd = CodecConfig::from_sdp("opus", 48000, Some(2), "maxplaybackrate=4000").unwrap();
+        assert_eq!(odd.opus.max_playback_rate, 8000);
+        for bad in ["maxplaybackrate=0", "maxplaybackrate=fast"] {
+            assert!(matches!(
+                CodecConfig::from_sdp("opus", 48000, Some(2), bad),
+                Err(CodecError::BadFmtp { .. })
+            ));
+        }
     }
 
     #[test]

@@ -21,6 +21,9 @@ const LONGEST_PERIOD_TENTHS_MS: usize = 150;
 const SHORTEST_PERIOD_TENTHS_MS: usize = 25;
 /// Length of audio compared when searching the pitch, in milliseconds.
 const PITCH_WINDOW_MS: usize = 20;
+/// Length compared when searching the pitch at the start of the frame after a gap, which is
+/// short, in milliseconds.
+const NEXT_PITCH_WINDOW_MS: usize = 5;
 
 /// Conceals lost frames of one PCM stream.
 ///
@@ -40,6 +43,8 @@ pub struct Concealer {
     periods: usize,
     cycle: Vec<f32>,
     phase: usize,
+    /// The last concealment already ends where the next good frame begins.
+    joined: bool,
 }
 
 impl Concealer {
@@ -59,6 +64,7 @@ impl Concealer {
             periods: 0,
             cycle: Vec::new(),
             phase: 0,
+            joined: false,
         }
     }
 
@@ -70,6 +76,12 @@ impl Concealer {
     /// Records a correctly received frame; right after a loss, its start is cross-faded from
     /// the concealment so the two join smoothly.
     pub fn good_frame(&mut self, frame: &mut [i16]) {
+        if self.lost > 0 && self.joined {
+            self.joined = false;
+            self.lost = 0;
+            let concealed = std::mem::take(&mut self.concealed);
+            self.remember(concealed);
+        }
         if self.lost > 0 {
             let merge = (self.rate / 250 + self.lost / 25).min(frame.len());
             for (i, sample) in frame.iter_mut().take(merge).enumerate() {
@@ -101,6 +113,75 @@ impl Concealer {
         if self.concealed.len() > keep {
             self.concealed.drain(..self.concealed.len() - keep);
         }
+    }
+
+    /// Fills `out` with a concealment of a lost frame whose successor `next` (decoded audio
+    /// right after the gap) is already known: the extrapolation from the past is cross-faded
+    /// into a backward extension of `next`, so the gap ends exactly where `next` begins.
+    /// Pass `next` to [`good_frame`](Self::good_frame) afterwards as usual; it is not
+    /// cross-faded again.
+    pub fn conceal_before(&mut self, out: &mut [i16], next: &[i16]) {
+        let length = out.len();
+        self.conceal(out);
+        if self.cycle.is_empty() {
+            return;
+        }
+        let period = self.next_period(next);
+        let blend = (period / 4).max(1);
+        if next.len() < period + blend {
+            return;
+        }
+        // One period from the start of `next`, its start blended into the period after it so
+        // that repeating it backwards joins smoothly.
+        let cycle: Vec<f32> = (0..period)
+            .map(|i| {
+                let own = f32::from(next[i]);
+                if i >= blend {
+                    return own;
+                }
+                let weight = (blend - i) as f32 / (blend + 1) as f32;
+                own * (1.0 - weight) + f32::from(next[i + period]) * weight
+            })
+            .collect();
+        let backward: Vec<f32> = (0..length)
+            .map(|j| cycle[(period - (length - j) % period) % period])
+            .collect();
+        for (j, (sample, &value)) in out.iter_mut().zip(&backward).enumerate() {
+            let weight = (j + 1) as f32 / (length + 1) as f32;
+            *sample = to_sample(f32::from(*sample) * (1.0 - weight) + value * weight);
+        }
+        let start = self.concealed.len().saturating_sub(length);
+        self.concealed.truncate(start);
+        self.concealed.extend(out.iter().map(|&x| f32::from(x)));
+        self.joined = true;
+    }
+
+    /// The pitch period at the start of `next`, searched forwards in it; the period before
+    /// the gap when `next` is too short to tell.
+    fn next_period(&self, next: &[i16]) -> usize {
+        let window = (self.rate * NEXT_PITCH_WINDOW_MS / 1000).max(1);
+        let longest = self.longest.min(next.len().saturating_sub(window));
+        if longest < self.shortest {
+            return self.period.max(self.shortest);
+        }
+        let start: Vec<f32> = next[..window].iter().map(|&x| f32::from(x)).collect();
+        let start_energy: f32 = start.iter().map(|x| x * x).sum();
+        let mut best = (f32::NEG_INFINITY, self.period.max(self.shortest));
+        for lag in self.shortest..=longest {
+            let (mut cross, mut energy) = (0f32, 0f32);
+            for (a, &b) in start.iter().zip(&next[lag..lag + window]) {
+                let b = f32::from(b);
+                cross += a * b;
+                energy += b * b;
+            }
+            if energy > 0.0 && start_energy > 0.0 {
+                let score = cross / (energy * start_energy).sqrt();
+                if score > best.0 {
+                    best = (score, lag);
+                }
+            }
+        }
+        best.1
     }
 
     /// Begins a loss: finds the pitch and the first cycle. False when there is too little
@@ -317,6 +398,46 @@ mod tests {
                 f64::from(jump) <= f64::from(natural) * 1.3,
                 "{lost_frames} lost: jump {jump} vs {natural}"
             );
+        }
+    }
+
+    #[test]
+    fn knowing_the_next_frame_conceals_better_and_joins_it_exactly() {
+        for (rate, frame) in [(8000, 160), (16_000, 320)] {
+            // A voiced sound whose pitch glides, so that repeating the past drifts away.
+            let signal: Vec<i16> = (0..frame * 13)
+                .map(|n| {
+                    let t = n as f64 / f64::from(rate);
+                    let phase = 2.0 * std::f64::consts::PI * (120.0 * t + 40.0 * t * t);
+                    (8000.0 * phase.sin() + 3000.0 * (2.0 * phase).sin()) as i16
+                })
+                .collect();
+            let truth = &signal[frame * 10..frame * 11];
+            let next = &signal[frame * 11..frame * 12];
+            let mut forward = Concealer::new(rate);
+            feed(&mut forward, &signal, frame, 10);
+            let mut alone = vec![0; frame];
+            forward.conceal(&mut alone);
+            let mut both = Concealer::new(rate);
+            feed(&mut both, &signal, frame, 10);
+            let mut between = vec![0; frame];
+            both.conceal_before(&mut between, next);
+            assert!(
+                error_energy(&between, truth) < error_energy(&alone, truth),
+                "{rate} Hz: the next frame did not help"
+            );
+            // The next frame is played untouched.
+            let mut played = next.to_vec();
+            both.good_frame(&mut played);
+            assert_eq!(played, next);
+            assert!(!both.is_concealing());
+            let jump = (i32::from(next[0]) - i32::from(between[frame - 1])).abs();
+            let natural = signal
+                .windows(2)
+                .map(|w| (i32::from(w[1]) - i32::from(w[0])).abs())
+                .max()
+                .unwrap_or(0);
+            assert!(jump <= natural * 2, "{rate} Hz: jump {jump} vs {natural}");
         }
     }
 

@@ -166,6 +166,17 @@ impl AudioDecoder for G726Decoder {
         Ok(samples)
     }
 
+    fn decode_ahead(&self, payload: &[u8], pcm: &mut [i16]) -> Result<Option<usize>, CodecError> {
+        self.clone().decode(payload, pcm).map(Some)
+    }
+
+    fn follow_concealment(&mut self, pcm: &[i16]) {
+        // Encoding adapts the state exactly as decoding the resulting code would.
+        for &sample in pcm {
+            self.state.encode(to_14_bit(sample));
+        }
+    }
+
     fn reset(&mut self) {
         self.state = AdpcmState::default();
     }
@@ -199,6 +210,42 @@ mod tests {
             itu, ietf,
             "a tone gives codes that differ between neighbours"
         );
+    }
+
+    #[test]
+    fn following_the_lost_audio_puts_the_decoder_back_in_step() {
+        let signal = tone(160 * 8);
+        let mut encoder = G726Encoder::new(Packing::Ietf);
+        let payloads: Vec<Vec<u8>> = signal
+            .chunks(160)
+            .map(|frame| {
+                let mut payload = vec![0u8; 80];
+                encoder.encode(frame, &mut payload).unwrap();
+                payload
+            })
+            .collect();
+        let decode_after_loss = |follow: bool| {
+            let mut decoder = G726Decoder::new(Packing::Ietf);
+            let mut pcm = vec![0i16; 160];
+            for (index, payload) in payloads.iter().enumerate().take(7) {
+                if index == 3 {
+                    // Frame 3 is lost; the best concealment would be the audio itself.
+                    if follow {
+                        decoder.follow_concealment(&signal[480..640]);
+                    }
+                    continue;
+                }
+                decoder.decode(payload, &mut pcm).unwrap();
+            }
+            pcm
+        };
+        let mut reference = G726Decoder::new(Packing::Ietf);
+        let mut expected = vec![0i16; 160];
+        for payload in payloads.iter().take(7) {
+            reference.decode(payload, &mut expected).unwrap();
+        }
+        assert_eq!(decode_after_loss(true), expected);
+        assert_ne!(decode_after_loss(false), expected);
     }
 
     #[test]

@@ -155,6 +155,19 @@ impl AudioDecoder for OpusAudioDecoder {
         Ok(true)
     }
 
+    fn decode_ahead(&self, payload: &[u8], pcm: &mut [i16]) -> Result<Option<usize>, CodecError> {
+        let mut ahead = Self {
+            decoder: self
+                .decoder
+                .duplicate(SAMPLE_RATE as i32)
+                .map_err(backend)?,
+            last: self.last,
+            skipped_loss: self.skipped_loss,
+            info: self.info,
+        };
+        ahead.decode(payload, pcm).map(Some)
+    }
+
     fn reset(&mut self) {
         self.decoder.reset();
         self.last = LastPacket::Nothing;
@@ -165,6 +178,7 @@ impl AudioDecoder for OpusAudioDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::AudioEncoder;
 
     #[test]
     fn arbitrary_bytes_decode_or_fail_cleanly() {
@@ -206,6 +220,41 @@ mod tests {
         decoder.last = LastPacket::WithSilk;
         assert!(empty(decoder.decode(&[0xFA, 4, 1, 2, 3, 4], &mut pcm)));
         assert!(decoder.skipped_loss);
+    }
+
+    #[test]
+    fn decoding_ahead_matches_decoding_and_leaves_the_state_alone() {
+        let mut encoder =
+            crate::opus::OpusAudioEncoder::new(crate::opus::OpusSettings::default()).unwrap();
+        let mut decoder = OpusAudioDecoder::new().unwrap();
+        let mut packet = vec![0u8; 1500];
+        let mut pcm = vec![0i16; 960];
+        let packets: Vec<Vec<u8>> = (0..6)
+            .map(|index| {
+                let frame: Vec<i16> = (0..960)
+                    .map(|n| {
+                        let t = f64::from(index * 960 + n) / 48_000.0;
+                        (9000.0 * (2.0 * std::f64::consts::PI * 220.0 * t).sin()) as i16
+                    })
+                    .collect();
+                let length = encoder.encode(&frame, &mut packet).unwrap();
+                packet[..length].to_vec()
+            })
+            .collect();
+        for packet in &packets[..4] {
+            decoder.decode(packet, &mut pcm).unwrap();
+        }
+        let mut ahead = vec![0i16; 960];
+        assert_eq!(
+            decoder.decode_ahead(&packets[5], &mut ahead).unwrap(),
+            Some(960)
+        );
+        let mut again = vec![0i16; 960];
+        decoder.decode_ahead(&packets[5], &mut again).unwrap();
+        assert_eq!(ahead, again, "looking ahead changed the decoder");
+        decoder.decode(&packets[5], &mut pcm).unwrap();
+        assert_eq!(ahead, pcm);
+        assert!(pcm.iter().any(|&sample| sample.abs() > 1000));
     }
 
     #[test]

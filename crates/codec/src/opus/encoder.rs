@@ -1,7 +1,9 @@
 //! The Opus encoder over libopus.
 
 use super::libopus::{self, Encoder};
-use super::{backend, info, OpusSettings, COMPLEXITY, MAX_PACKET_BYTES, SAMPLE_RATE};
+use super::{
+    backend, info, max_bandwidth, OpusSettings, COMPLEXITY, MAX_PACKET_BYTES, SAMPLE_RATE,
+};
 use crate::{AudioEncoder, CodecError, CodecInfo, EncoderHints};
 
 /// Opus encoder.
@@ -54,6 +56,10 @@ impl OpusAudioEncoder {
                 libopus::OPUS_SET_PACKET_LOSS_PERC_REQUEST,
                 i32::from(self.settings.expected_loss_percent.min(100)),
             ),
+            (
+                libopus::OPUS_SET_MAX_BANDWIDTH_REQUEST,
+                max_bandwidth(self.settings.max_playback_rate),
+            ),
         ];
         for (request, value) in settings {
             self.encoder.set(request, value).map_err(backend)?;
@@ -102,5 +108,59 @@ impl AudioEncoder for OpusAudioEncoder {
 
     fn reset(&mut self) {
         self.encoder.reset();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The audio band of a packet from its TOC (RFC 6716 §3.1), in Hz of sample rate.
+    fn coded_rate(packet: &[u8]) -> u32 {
+        match packet[0] >> 3 {
+            0..=3 | 16..=19 => 8000,
+            4..=7 => 12_000,
+            8..=11 | 20..=23 => 16_000,
+            12..=13 | 24..=27 => 24_000,
+            _ => 48_000,
+        }
+    }
+
+    /// A loud broadband signal: tones across the whole band.
+    fn broadband(frame: usize, index: usize) -> Vec<i16> {
+        (0..frame)
+            .map(|n| {
+                let t = (index * frame + n) as f64 / 48_000.0;
+                let value: f64 = [300.0, 2500.0, 7000.0, 11_000.0, 17_000.0]
+                    .iter()
+                    .map(|f| 5000.0 * (2.0 * std::f64::consts::PI * f * t).sin())
+                    .sum();
+                value as i16
+            })
+            .collect()
+    }
+
+    fn widest_band(max_playback_rate: u32) -> u32 {
+        let settings = OpusSettings {
+            bitrate: 64_000,
+            max_playback_rate,
+            ..OpusSettings::default()
+        };
+        let mut encoder = OpusAudioEncoder::new(settings).unwrap();
+        let mut packet = vec![0u8; MAX_PACKET_BYTES];
+        (0..50)
+            .map(|index| {
+                let length = encoder.encode(&broadband(960, index), &mut packet).unwrap();
+                coded_rate(&packet[..length])
+            })
+            .max()
+            .unwrap()
+    }
+
+    #[test]
+    fn the_peers_playback_rate_bounds_the_coded_band() {
+        assert_eq!(widest_band(16_000), 16_000);
+        assert_eq!(widest_band(8000), 8000);
+        assert!(widest_band(48_000) > 16_000);
     }
 }

@@ -6,15 +6,18 @@ use std::ptr::{self, NonNull};
 
 use unsafe_libopus::varargs::{VarArg, VarArgs};
 use unsafe_libopus::{
-    opus_decode, opus_decoder_create, opus_decoder_ctl_impl, opus_decoder_destroy, opus_encode,
-    opus_encoder_create, opus_encoder_ctl_impl, opus_encoder_destroy, OpusDecoder, OpusEncoder,
-    OPUS_ALLOC_FAIL, OPUS_BAD_ARG, OPUS_BUFFER_TOO_SMALL, OPUS_INTERNAL_ERROR, OPUS_INVALID_PACKET,
-    OPUS_INVALID_STATE, OPUS_OK, OPUS_RESET_STATE, OPUS_UNIMPLEMENTED,
+    opus_decode, opus_decoder_create, opus_decoder_ctl_impl, opus_decoder_destroy,
+    opus_decoder_get_size, opus_encode, opus_encoder_create, opus_encoder_ctl_impl,
+    opus_encoder_destroy, OpusDecoder, OpusEncoder, OPUS_ALLOC_FAIL, OPUS_BAD_ARG,
+    OPUS_BUFFER_TOO_SMALL, OPUS_INTERNAL_ERROR, OPUS_INVALID_PACKET, OPUS_INVALID_STATE, OPUS_OK,
+    OPUS_RESET_STATE, OPUS_UNIMPLEMENTED,
 };
 
 pub(super) use unsafe_libopus::{
-    OPUS_APPLICATION_VOIP, OPUS_SET_BITRATE_REQUEST, OPUS_SET_COMPLEXITY_REQUEST,
-    OPUS_SET_DTX_REQUEST, OPUS_SET_INBAND_FEC_REQUEST, OPUS_SET_PACKET_LOSS_PERC_REQUEST,
+    OPUS_APPLICATION_VOIP, OPUS_BANDWIDTH_FULLBAND, OPUS_BANDWIDTH_MEDIUMBAND,
+    OPUS_BANDWIDTH_NARROWBAND, OPUS_BANDWIDTH_SUPERWIDEBAND, OPUS_BANDWIDTH_WIDEBAND,
+    OPUS_SET_BITRATE_REQUEST, OPUS_SET_COMPLEXITY_REQUEST, OPUS_SET_DTX_REQUEST,
+    OPUS_SET_INBAND_FEC_REQUEST, OPUS_SET_MAX_BANDWIDTH_REQUEST, OPUS_SET_PACKET_LOSS_PERC_REQUEST,
 };
 
 /// Longest audio one call may code: 120 ms at 48 kHz.
@@ -189,6 +192,26 @@ impl Decoder {
             )
         };
         check(code)
+    }
+
+    /// An independent copy of this decoder's state, for decoding ahead without disturbing it.
+    pub(super) fn duplicate(&self, sample_rate: i32) -> Result<Self, LibraryError> {
+        let copy = Self::new(sample_rate)?;
+        // SAFETY: both states are live blocks of opus_decoder_get_size(1) bytes made by
+        // opus_decoder_create for one channel at the same rate. A state holds no pointer into
+        // itself (its SILK and CELT parts are found by offsets; its other references point at
+        // constant tables), so a byte copy is a complete state of its own. `copy` is not yet
+        // shared and the two blocks are distinct allocations, so they do not overlap.
+        unsafe {
+            let size = usize::try_from(opus_decoder_get_size(1))
+                .map_err(|_| LibraryError(OPUS_INTERNAL_ERROR))?;
+            ptr::copy_nonoverlapping(
+                self.0.as_ptr().cast::<u8>(),
+                copy.0.as_ptr().cast::<u8>(),
+                size,
+            );
+        }
+        Ok(copy)
     }
 
     /// Starts a new stream.

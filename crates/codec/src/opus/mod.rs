@@ -47,6 +47,9 @@ pub struct OpusSettings {
     pub inband_fec: bool,
     /// Expected packet loss in percent, which sizes the FEC.
     pub expected_loss_percent: u8,
+    /// The highest sample rate the peer plays (`maxplaybackrate`, 8000-48000 Hz): no bits are
+    /// spent on audio above half of it.
+    pub max_playback_rate: u32,
 }
 
 impl Default for OpusSettings {
@@ -55,7 +58,19 @@ impl Default for OpusSettings {
             bitrate: DEFAULT_BITRATE,
             inband_fec: false,
             expected_loss_percent: 0,
+            max_playback_rate: SAMPLE_RATE,
         }
+    }
+}
+
+/// The widest audio band worth coding for a peer playing at most `rate` Hz (RFC 7587 §6.1).
+pub(crate) fn max_bandwidth(rate: u32) -> i32 {
+    match rate {
+        ..=8000 => libopus::OPUS_BANDWIDTH_NARROWBAND,
+        8001..=12000 => libopus::OPUS_BANDWIDTH_MEDIUMBAND,
+        12001..=16000 => libopus::OPUS_BANDWIDTH_WIDEBAND,
+        16001..=24000 => libopus::OPUS_BANDWIDTH_SUPERWIDEBAND,
+        _ => libopus::OPUS_BANDWIDTH_FULLBAND,
     }
 }
 

@@ -337,15 +337,32 @@ impl ReceivePath {
         }
     }
 
+    /// A lost frame whose successor `next` is at hand: rebuilt from the FEC data `next`
+    /// carries, or concealed towards the audio `next` decodes to.
     fn recover(&mut self, next: &Frame, duration: Duration) -> Vec<i16> {
         let Some(decoding) = self.select(next.payload_type) else {
             return self.conceal(duration);
         };
         let mut pcm = vec![0; samples_in(duration, decoding.rate)];
-        match decoding.decoder.decode_fec(&next.data, &mut pcm) {
-            Ok(true) => pcm,
-            _ => self.conceal(duration),
+        if matches!(decoding.decoder.decode_fec(&next.data, &mut pcm), Ok(true)) {
+            return pcm;
         }
+        if matches!(decoding.decoder.conceal(&mut pcm), Ok(true)) {
+            return pcm;
+        }
+        let ahead_samples = decoding
+            .decoder
+            .decoded_samples(&next.data)
+            .unwrap_or(pcm.len());
+        let mut ahead = vec![0; ahead_samples];
+        match decoding.decoder.decode_ahead(&next.data, &mut ahead) {
+            Ok(Some(written)) => decoding
+                .concealer
+                .conceal_before(&mut pcm, &ahead[..written.min(ahead_samples)]),
+            _ => decoding.concealer.conceal(&mut pcm),
+        }
+        decoding.decoder.follow_concealment(&pcm);
+        pcm
     }
 
     fn conceal(&mut self, duration: Duration) -> Vec<i16> {
@@ -358,6 +375,7 @@ impl ReceivePath {
         let mut pcm = vec![0; samples_in(duration, decoding.rate)];
         if !matches!(decoding.decoder.conceal(&mut pcm), Ok(true)) {
             decoding.concealer.conceal(&mut pcm);
+            decoding.decoder.follow_concealment(&pcm);
         }
         pcm
     }

@@ -191,9 +191,7 @@ impl MediaSession {
                 self.round_trip = Some(rtt);
             }
             self.remote_fraction_lost = Some(block.fraction_lost);
-            // Twice the loss reported, rounded up: Opus sizes its FEC to the expected loss,
-            // and one interval's fraction lost trails and understates the bursts to come.
-            let percent = (u32::from(block.fraction_lost) * 200)
+            let percent = (u32::from(block.fraction_lost) * 100)
                 .div_ceil(256)
                 .min(100) as u8;
             if let Some(send) = &mut self.send {

@@ -60,7 +60,7 @@ impl SendPath {
                 ..EventSenderConfig::default()
             })
         });
-        Ok(Self {
+        let mut path = Self {
             resampler: Resampler::new(audio_rate, info.sample_rate)?,
             pending: Vec::with_capacity(frame_samples * 2),
             converted: Vec::with_capacity(frame_samples),
@@ -75,7 +75,12 @@ impl SendPath {
             encoder,
             info,
             config: config.clone(),
-        })
+        };
+        if path.config.red.is_some() && path.config.codec.opus.inband_fec {
+            // Redundancy already covers most loss: size the in-band FEC for what it leaves.
+            path.set_expected_loss(0)?;
+        }
+        Ok(path)
     }
 
     /// The configuration this path runs.
@@ -151,10 +156,16 @@ impl SendPath {
         }
     }
 
-    /// Tells the encoder how much loss the peer reports (Opus sizes its in-band FEC by it);
-    /// the configured expected loss stays the floor.
-    pub(crate) fn set_expected_loss(&mut self, percent: u8) -> Result<(), SessionError> {
-        let percent = percent.max(self.config.codec.opus.expected_loss_percent);
+    /// Tells the encoder how much loss the peer reports, in percent (Opus sizes its in-band
+    /// FEC by it). Without RED the encoder expects that, and at least the configured loss;
+    /// with RED it expects what redundancy leaves: a frame is gone only when all its copies
+    /// are.
+    pub(crate) fn set_expected_loss(&mut self, reported: u8) -> Result<(), SessionError> {
+        let floor = self.config.codec.opus.expected_loss_percent;
+        let percent = match self.config.red {
+            Some(red) => residual_loss(reported.max(floor), red.depth),
+            None => reported.max(floor),
+        };
         if self.loss_hint == Some(percent) {
             return Ok(());
         }
@@ -162,5 +173,33 @@ impl SendPath {
         let hints = EncoderHints::default().with_expected_loss(percent);
         self.encoder.set_hints(&hints)?;
         Ok(())
+    }
+}
+
+/// The percentage of frames still lost when each frame travels in `1 + depth` packets lost
+/// independently at `percent` %, rounded down; at least 1 % while there is loss, so FEC stays
+/// on for the frames redundancy cannot bring back.
+fn residual_loss(percent: u8, depth: u8) -> u8 {
+    if percent == 0 {
+        return 0;
+    }
+    let rate = f64::from(percent.min(100)) / 100.0;
+    let left = rate.powi(i32::from(depth) + 1) * 100.0;
+    (left.floor() as u8).clamp(1, 100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::residual_loss;
+
+    #[test]
+    fn redundancy_leaves_the_loss_of_every_copy() {
+        assert_eq!(residual_loss(0, 2), 0);
+        assert_eq!(residual_loss(30, 2), 2);
+        assert_eq!(residual_loss(30, 1), 9);
+        assert_eq!(residual_loss(50, 1), 25);
+        assert_eq!(residual_loss(10, 2), 1);
+        assert_eq!(residual_loss(100, 3), 100);
+        assert_eq!(residual_loss(20, 0), 20);
     }
 }

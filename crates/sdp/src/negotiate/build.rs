@@ -71,7 +71,8 @@ impl LocalFormat {
 /// The fmtp we write for `codec`.
 pub(crate) fn codec_fmtp(codec: Codec, ilbc_mode: u32) -> Option<String> {
     match codec {
-        Codec::Opus => Some("useinbandfec=1".into()),
+        // The phone's audio is wideband: no use sending it more than 8 kHz of audio band.
+        Codec::Opus => Some("maxplaybackrate=16000;useinbandfec=1".into()),
         Codec::Ilbc => Some(format!("mode={ilbc_mode}")),
         _ => None,
     }

@@ -4,7 +4,11 @@
 //! It runs one `MediaSession` in a `MediaWorker`, plays a WAV file and/or records what it
 //! receives, and prints the call's final figures as one JSON line on stdout. With
 //! `--encode-decode IN OUT` it instead runs the codec's encoder and decoder over a file with
-//! no network in between, which gives the codec's own quality as a reference.
+//! no network in between, which gives the codec's own quality as a reference. With
+//! `--simulate-loss PERCENT` it runs both sides in one process in simulated time over a link
+//! that drops packets at random: repeatable from `--seed`, and much faster than real time.
+
+mod simulate;
 
 use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
@@ -42,10 +46,10 @@ const POLL_INTERVAL: Duration = Duration::from_millis(50);
 #[command(name = "handset-media-peer", version)]
 struct Args {
     /// Local RTP address; RTCP uses the next port.
-    #[arg(long, required_unless_present = "encode_decode")]
+    #[arg(long, required_unless_present_any = ["encode_decode", "simulate_loss"])]
     bind: Option<SocketAddr>,
     /// The peer's RTP address; its RTCP is on the next port.
-    #[arg(long, required_unless_present = "encode_decode")]
+    #[arg(long, required_unless_present_any = ["encode_decode", "simulate_loss"])]
     remote: Option<SocketAddr>,
     /// The codec sent and expected.
     #[arg(long, value_enum, default_value = "pcmu")]
@@ -62,6 +66,9 @@ struct Args {
     /// Opus in-band FEC.
     #[arg(long)]
     opus_fec: bool,
+    /// The Opus bit rate in bit/s; the codec's default when absent.
+    #[arg(long)]
+    bitrate: Option<u32>,
     /// The packet loss Opus sizes its FEC for, in percent.
     #[arg(long, default_value_t = 10)]
     expected_loss: u8,
@@ -83,6 +90,16 @@ struct Args {
     /// Encode then decode IN with the codec, write OUT, and exit (no network).
     #[arg(long, num_args = 2, value_names = ["IN.wav", "OUT.wav"])]
     encode_decode: Option<Vec<PathBuf>>,
+    /// Run both sides in simulated time, dropping this percentage of RTP packets at random;
+    /// sends `--play` and records to `--record`.
+    #[arg(long, value_name = "PERCENT", requires_all = ["play", "record"])]
+    simulate_loss: Option<f64>,
+    /// In a simulation, the largest extra delay of a packet, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    simulate_jitter_ms: u64,
+    /// In a simulation, the seed of the random loss and delay.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
 }
 
 /// The codecs offered on the command line.
@@ -112,7 +129,9 @@ impl Args {
         codec.with_opus(OpusSettings {
             inband_fec: self.opus_fec,
             expected_loss_percent: if self.opus_fec { self.expected_loss } else { 0 },
-            ..OpusSettings::default()
+            bitrate: self.bitrate.unwrap_or(OpusSettings::default().bitrate),
+            // Both peers play at --rate, and say so in their (imagined) SDP.
+            max_playback_rate: self.rate,
         })
     }
 
@@ -248,6 +267,11 @@ fn main() -> anyhow::Result<()> {
         };
         return encode_decode(&args.codec(), args.ptime(), input, output);
     }
+    if let Some(loss) = args.simulate_loss {
+        let stats = simulate_call(&args, loss)?;
+        println!("{}", stats_json(&stats));
+        return Ok(());
+    }
     let (Some(bind), Some(remote)) = (args.bind, args.remote) else {
         bail!("--bind and --remote are required");
     };
@@ -380,6 +404,37 @@ fn stats_json(stats: &SessionStats) -> serde_json::Value {
     })
 }
 
+/// Sends `--play` to `--record` in simulated time over a link losing `loss_percent` % of
+/// the RTP packets; returns the receiver's final figures.
+fn simulate_call(args: &Args, loss_percent: f64) -> anyhow::Result<SessionStats> {
+    let (Some(play), Some(record)) = (&args.play, &args.record) else {
+        bail!("a simulation needs --play and --record");
+    };
+    if !(0.0..=100.0).contains(&loss_percent) {
+        bail!("--simulate-loss must be between 0 and 100, not {loss_percent}");
+    }
+    let bytes = std::fs::read(play).with_context(|| format!("reading {}", play.display()))?;
+    let audio = wav::decode(&bytes).with_context(|| format!("decoding {}", play.display()))?;
+    let samples = resample_all(&audio.samples, audio.sample_rate, args.rate)?;
+    let link = simulate::Link {
+        loss: loss_percent / 100.0,
+        jitter: Duration::from_millis(args.simulate_jitter_ms),
+        seed: args.seed,
+    };
+    let outcome = simulate::run(
+        args.session_config(simulate::RECEIVER),
+        args.session_config(simulate::SENDER),
+        args.rate,
+        FRAME,
+        &samples,
+        seconds(args.tail)?,
+        link,
+    )?;
+    std::fs::write(record, wav::encode(args.rate, &outcome.received))
+        .with_context(|| format!("writing {}", record.display()))?;
+    Ok(outcome.stats)
+}
+
 /// Writes `output`: `input` through the codec's encoder and decoder, at the input's rate.
 fn encode_decode(
     codec: &CodecConfig,
@@ -501,5 +556,63 @@ mod tests {
     fn encode_decode_needs_no_addresses_but_a_call_does() {
         assert!(Args::try_parse_from(["p", "--encode-decode", "a.wav", "b.wav"]).is_ok());
         assert!(Args::try_parse_from(["p", "--codec", "g722"]).is_err());
+    }
+
+    fn simulated(loss: f64, red: Option<&str>) -> simulate::Outcome {
+        let mut flags = vec![
+            "p",
+            "--codec=pcmu",
+            "--simulate-loss=1",
+            "--play=a",
+            "--record=b",
+        ];
+        if let Some(depth) = red {
+            flags.push(depth);
+        }
+        let args = Args::parse_from(flags);
+        let link = simulate::Link {
+            loss,
+            jitter: Duration::from_millis(15),
+            seed: 7,
+        };
+        simulate::run(
+            args.session_config(simulate::RECEIVER),
+            args.session_config(simulate::SENDER),
+            8000,
+            FRAME,
+            &tone(8000, 3),
+            Duration::from_millis(500),
+            link,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_simulated_call_delivers_the_audio_and_loses_what_the_link_drops() {
+        let clean = simulated(0.0, None);
+        assert_eq!(clean.received.len(), 8000 * 3 + 4000);
+        assert_eq!(clean.stats.loss_percent, 0.0);
+        // The tone arrives whole, some jitter buffer delay later.
+        let heard = clean.received.iter().filter(|&&s| s.abs() > 4000).count();
+        // A sine is above half its peak two thirds of the time.
+        assert!(heard > 8000 * 3 * 6 / 10, "{heard} loud samples");
+
+        let lossy = simulated(0.2, None);
+        assert!(
+            (15.0..25.0).contains(&lossy.stats.loss_percent),
+            "{}",
+            lossy.stats.loss_percent
+        );
+        assert!(lossy.stats.jitter_buffer.concealed > 0);
+
+        let repaired = simulated(0.2, Some("--red=2"));
+        assert!(repaired.stats.jitter_buffer.recovered > 0);
+        assert!(repaired.stats.jitter_buffer.concealed < lossy.stats.jitter_buffer.concealed);
+    }
+
+    #[test]
+    fn a_simulation_needs_the_files_but_no_addresses() {
+        assert!(Args::try_parse_from(["p", "--simulate-loss=5", "--play=a", "--record=b"]).is_ok());
+        assert!(Args::try_parse_from(["p", "--simulate-loss=5", "--play=a"]).is_err());
     }
 }

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from pesq import pesq
 
+import bench_baresip
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SENDER_IP = "10.77.0.1"
 RECEIVER_IP = "10.77.0.2"
@@ -84,7 +86,7 @@ class Network:
         self.sender_link = f"qbt{suffix}"[:15]
         self.receiver_link = f"qbr{suffix}"[:15]
         self.created = []
-        self.drop_rule = None
+        self.drop_rules = []
 
     def open(self):
         for namespace in (self.sender, self.receiver):
@@ -101,10 +103,10 @@ class Network:
             run(["ip", "-n", namespace, "link", "set", "lo", "up"])
 
     def set_loss(self, percent):
-        """Drops `percent` % of the receiver's incoming RTP packets at random."""
-        if self.drop_rule is not None:
-            run(["ip", "netns", "exec", self.receiver, "iptables", "-D", "INPUT", *self.drop_rule])
-            self.drop_rule = None
+        """Drops `percent` % of the RTP packets arriving in each namespace at random."""
+        for namespace, rule in self.drop_rules:
+            run(["ip", "netns", "exec", namespace, "iptables", "-D", "INPUT", *rule])
+        self.drop_rules = []
         if percent <= 0:
             return
         rule = [
@@ -112,8 +114,10 @@ class Network:
             "-m", "statistic", "--mode", "random", "--probability", f"{percent / 100:.4f}",
             "-j", "DROP",
         ]
-        run(["ip", "netns", "exec", self.receiver, "iptables", "-A", "INPUT", *rule])
-        self.drop_rule = rule
+        # Handset to handset only the receiver gets RTP; with baresip both ends do.
+        for namespace in (self.receiver, self.sender):
+            run(["ip", "netns", "exec", namespace, "iptables", "-A", "INPUT", *rule])
+            self.drop_rules.append((namespace, rule))
 
     def close(self):
         # Deleting a namespace also deletes its end of the veth pair, and the peer end with it.
@@ -135,11 +139,15 @@ def make_speech(directory):
     raw = os.path.join(directory, "espeak.wav")
     run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", raw, SPEECH])
     paths = {}
-    for rate in (16000, 8000):
+    for rate in (16000, 8000, 48000):
         path = os.path.join(directory, f"speech-{rate}.wav")
         # Mono 16-bit at the codec's rate, levelled to -3 dBFS, with silence around it.
         run(["sox", raw, "-r", str(rate), "-b", "16", "-c", "1", path, "gain", "-n", "-3", "pad", "0.5", "0.5"])
         paths[rate] = path
+    # baresip's file source wants Opus's 48 kHz in the stream's two channels.
+    stereo = os.path.join(directory, "speech-48000-stereo.wav")
+    run(["sox", paths[48000], "-c", "2", stereo])
+    paths["48000-stereo"] = stereo
     return paths
 
 
@@ -273,6 +281,41 @@ def print_table(results, encode_decode, figures, losses):
         print(f"  {variant.label:<15} {cells}")
 
 
+def peers_at(binary, network, speech, directory, loss, peers):
+    """Calls baresip with each codec at `loss` % and scores both directions into `peers`."""
+    for variant in bench_baresip.VARIANTS:
+        reference = speech[variant.rate]
+        with wave.open(reference, "rb") as file:
+            seconds = file.getnframes() / file.getframerate()
+        where = os.path.join(directory, f"baresip-{variant.label}-{loss}")
+        try:
+            ours, theirs, stats, _ = bench_baresip.call(
+                run, binary, network, variant, speech, where, seconds)
+            received = score(reference, ours, variant.mode)
+            sent = score(reference, theirs, variant.mode)
+        except Exception as error:
+            print(f"baresip {variant.label} at {loss}%: {error}", file=sys.stderr)
+            continue
+        peers.setdefault((variant.label, "baresip -> handset"), {})[loss] = received
+        peers.setdefault((variant.label, "handset -> baresip"), {})[loss] = sent
+        print(
+            f"baresip {variant.label} at {loss}%: handset receives {received:.2f},"
+            f" baresip receives {sent:.2f} (handset measured loss {stats['loss_percent']:.1f}%)",
+            file=sys.stderr, flush=True,
+        )
+
+
+def print_peer_table(peers, losses):
+    """PESQ per direction of the handset-baresip calls: who receives is whose jitter buffer
+    and concealment is scored."""
+    header = f"{'codec':<8} {'direction':<20}" + "".join(f" {f'{loss}%':>6}" for loss in losses)
+    print(header)
+    print("-" * len(header))
+    for (label, direction), row in sorted(peers.items()):
+        cells = "".join(f" {row[loss]:>6.2f}" if loss in row else f" {'-':>6}" for loss in losses)
+        print(f"{label:<8} {direction:<20}{cells}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", help="handset-media-peer to use instead of building it")
@@ -284,6 +327,7 @@ def main():
     parser.add_argument("--seed", type=int, default=1, help="seed of the simulated loss")
     parser.add_argument("--simulate-jitter-ms", type=int, default=0, help="simulated random delay")
     parser.add_argument("--only", help="comma-separated codec labels to run")
+    parser.add_argument("--no-baresip", action="store_true", help="skip the handset-baresip half")
     options = parser.parse_args()
     if options.only:
         wanted = set(options.only.split(","))
@@ -291,6 +335,10 @@ def main():
     if not options.simulated and os.geteuid() != 0:
         sys.exit("quality_bench.py needs root (network namespaces and iptables)")
     losses = [int(value) for value in options.losses.split(",")]
+    with_baresip = not options.simulated and not options.no_baresip and bench_baresip.available()
+    if not options.simulated and not options.no_baresip and not with_baresip:
+        print("baresip (with its g711, g722, opus, alsa, aufile, sndfile, srtp modules) is not"
+              " installed: the handset-baresip half is skipped", file=sys.stderr)
     binary = options.binary or build_binary()
     extra = ["--jitter-ms", str(options.jitter_ms)] if options.jitter_ms else []
 
@@ -313,7 +361,7 @@ def main():
 
         if not options.simulated:
             network.open()
-        results, figures = {}, {}
+        results, figures, peers = {}, {}, {}
         for loss in losses:
             if not options.simulated:
                 network.set_loss(loss)
@@ -337,6 +385,8 @@ def main():
                     f"{variant.label} at {loss}%: PESQ {value:.2f}, received {stats['packets_received']},"
                     f" loss {stats['loss_percent']:.1f}%", file=sys.stderr, flush=True,
                 )
+            if with_baresip:
+                peers_at(binary, network, speech, directory, loss, peers)
         if not options.simulated:
             network.set_loss(0)
     finally:
@@ -348,6 +398,9 @@ def main():
 
     print()
     print_table(results, encode_decode, figures, losses)
+    if peers:
+        print()
+        print_peer_table(peers, losses)
     print()
     checks = check_targets(results, encode_decode)
     for description, passed, detail in checks:

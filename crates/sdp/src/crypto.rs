@@ -112,7 +112,7 @@ impl Lifetime {
     /// The lifetime in packets.
     pub fn packets(self) -> u64 {
         match self {
-            Self::PowerOfTwo(e) => 1u64 << e,
+            Self::PowerOfTwo(e) => 1u64.checked_shl(u32::from(e)).unwrap_or(u64::MAX),
             Self::Packets(n) => n,
         }
     }

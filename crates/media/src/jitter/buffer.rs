@@ -20,6 +20,12 @@ const STARTUP_PACKETS: u64 = 50;
 const JITTER_WINDOW: Duration = Duration::from_secs(10);
 /// Pops between two stretch operations, so stretched audio never runs back to back.
 const STRETCH_COOLDOWN: u64 = 3;
+/// Delay errors, in frames, beyond which the delay is corrected during speech too; smaller
+/// ones wait for a pause, where stretching is not heard.
+const URGENT_EXCESS_FRAMES: f64 = 3.0;
+const URGENT_SHORTFALL_FRAMES: f64 = 1.0;
+/// Quiet frames in a row that make a pause between phrases rather than a gap inside a word.
+const PAUSE_FRAMES: u32 = 5;
 /// Consecutive empty pops reported as `Conceal` before the stream is taken to be silent.
 const UNDERRUN_CONCEALMENT: u32 = 5;
 /// Loss rate (smoothed over pops) above which the buffer keeps look-ahead for FEC and RED.
@@ -68,6 +74,8 @@ pub struct JitterBuffer<P> {
     red_span: i64,
     red_seen_at: Option<u64>,
     current_delay: f64,
+    /// Quiet frames played in a row (told by the player).
+    quiet_frames: u32,
     stats: JitterStats,
 }
 
@@ -96,9 +104,20 @@ impl<P: Clone> JitterBuffer<P> {
             red_span: 0,
             red_seen_at: None,
             current_delay: 0.0,
+            quiet_frames: PAUSE_FRAMES,
             stats: JitterStats::default(),
             config,
         }
+    }
+
+    /// Tells the buffer whether the frame just played was quiet. Small delay corrections
+    /// wait for a pause (several quiet frames in a row); large ones happen at once.
+    pub fn set_quiet(&mut self, quiet: bool) {
+        self.quiet_frames = if quiet {
+            self.quiet_frames.saturating_add(1)
+        } else {
+            0
+        };
     }
 
     /// Applies changed settings (mode, length, limits) to the running stream.
@@ -253,7 +272,11 @@ impl<P: Clone> JitterBuffer<P> {
         };
         self.note_played(&slot);
         self.play = Some(key + self.frame);
-        if cooled && error >= self.frame as f64 {
+        let frame = self.frame as f64;
+        let pause = self.quiet_frames >= PAUSE_FRAMES;
+        let shrink = error >= frame && (pause || error >= frame * URGENT_EXCESS_FRAMES);
+        let grow = error < -(half as f64) && (pause || error <= -frame * URGENT_SHORTFALL_FRAMES);
+        if cooled && shrink {
             if let Some(next) = next_key.filter(|&next| next < key + self.frame + half) {
                 if let Some(second) = self.slots.remove(&next) {
                     self.note_played(&second);
@@ -267,7 +290,7 @@ impl<P: Clone> JitterBuffer<P> {
                 }
             }
         }
-        if cooled && error < -(half as f64) {
+        if cooled && grow {
             self.last_stretch = self.pops;
             self.stats.expanded += 1;
             return Playout::Expand(slot.payload);

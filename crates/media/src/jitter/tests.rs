@@ -474,3 +474,42 @@ fn thirty_percent_bursty_loss_conceals_only_what_red_cannot_recover() {
     );
     assert!(max_delay_between(&run, 10_000, u64::MAX) < 250.0);
 }
+
+/// Pops one frame per tick from a clean 20 ms stream, telling the buffer after each whether
+/// the frame was `quiet`; returns how many accelerations happened.
+fn accelerations_with(quiet: impl Fn(u64) -> bool, ticks: u64) -> u64 {
+    let network = Network::new(11);
+    let mut buffer = JitterBuffer::new(adaptive());
+    let start = origin();
+    let arrivals = network.schedule(u32::try_from(ticks).unwrap() + 10);
+    let mut next = 0;
+    for tick in 0..ticks {
+        let now_ms = tick * FRAME_MS;
+        while next < arrivals.len() && arrivals[next].0 <= now_ms as f64 {
+            let (at, n) = arrivals[next];
+            buffer.push(
+                start + Duration::from_secs_f64(at / 1000.0),
+                network.packet(n),
+            );
+            next += 1;
+        }
+        buffer.pop(start + Duration::from_millis(now_ms));
+        buffer.set_quiet(quiet(tick));
+    }
+    buffer.stats().accelerated
+}
+
+#[test]
+fn small_delay_corrections_wait_for_a_pause() {
+    // The start-up delay is two frames above what a clean stream needs.
+    let speech_throughout = accelerations_with(|_| false, 300);
+    assert_eq!(
+        speech_throughout, 0,
+        "shrank the delay in the middle of speech"
+    );
+    // A pause of a few frames at 4 s is where it happens; a one-frame dip is not a pause.
+    let with_dip = accelerations_with(|tick| tick == 150, 300);
+    assert_eq!(with_dip, 0, "took a one-frame dip for a pause");
+    let with_pause = accelerations_with(|tick| (200..215).contains(&tick), 300);
+    assert!(with_pause > 0, "did not use the pause");
+}

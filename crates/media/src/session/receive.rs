@@ -280,6 +280,9 @@ impl ReceivePath {
                 stretch::compress(&first, &second, self.current_rate())
             }
         };
+        if let Some(jitter) = &mut self.jitter {
+            jitter.set_quiet(is_quiet(&pcm));
+        }
         self.enqueue(&pcm);
         true
     }
@@ -450,6 +453,16 @@ impl ReceivePath {
     pub(crate) fn counters(&self) -> (u64, u64, u64) {
         (self.packets, self.bytes, self.dropped)
     }
+}
+
+/// Whether a frame is a pause in speech: below about -40 dBFS on average.
+fn is_quiet(pcm: &[i16]) -> bool {
+    const QUIET_RMS: f64 = 330.0;
+    if pcm.is_empty() {
+        return true;
+    }
+    let energy: f64 = pcm.iter().map(|&x| f64::from(x) * f64::from(x)).sum();
+    energy / (pcm.len() as f64) < QUIET_RMS * QUIET_RMS
 }
 
 fn codec_of(config: &ReceiveConfig, payload_type: u8) -> Option<CodecConfig> {

@@ -9,6 +9,7 @@
 //! that drops packets at random: repeatable from `--seed`, and much faster than real time.
 
 mod simulate;
+mod sip_call;
 
 use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
@@ -31,6 +32,9 @@ use handset_media::session::{
     SessionStats,
 };
 use handset_media::wav;
+use handset_phone::media_setup::{self, MediaSettings};
+use handset_sdp::{Codec, MediaConfig, Negotiator, SrtpMode};
+use rand::Rng;
 
 /// The RED payload type both peers agree on.
 const RED_PAYLOAD_TYPE: u8 = 124;
@@ -49,8 +53,21 @@ struct Args {
     #[arg(long, required_unless_present_any = ["encode_decode", "simulate_loss"])]
     bind: Option<SocketAddr>,
     /// The peer's RTP address; its RTCP is on the next port.
-    #[arg(long, required_unless_present_any = ["encode_decode", "simulate_loss"])]
+    #[arg(long, required_unless_present_any = ["encode_decode", "simulate_loss", "call"])]
     remote: Option<SocketAddr>,
+    /// Set the call up by SIP instead: call this URI (`sip:user@host:port`) over UDP, with
+    /// the media from the SDP exchange.
+    #[arg(long, value_name = "URI", requires_all = ["bind", "sip_peer"])]
+    call: Option<String>,
+    /// Where the SIP INVITE goes (the callee's address and port).
+    #[arg(long, value_name = "ADDRESS")]
+    sip_peer: Option<SocketAddr>,
+    /// The local SIP port of a call (on the `--bind` address).
+    #[arg(long, default_value_t = 5060)]
+    sip_port: u16,
+    /// In a SIP call, require SRTP (RTP/SAVP with SDES keys).
+    #[arg(long)]
+    srtp: bool,
     /// The codec sent and expected.
     #[arg(long, value_enum, default_value = "pcmu")]
     codec: CodecArg,
@@ -133,6 +150,17 @@ impl Args {
             // Both peers play at --rate, and say so in their (imagined) SDP.
             max_playback_rate: self.rate,
         })
+    }
+
+    /// The codec as SDP names it.
+    fn sdp_codec(&self) -> Codec {
+        match self.codec {
+            CodecArg::Pcmu => Codec::Pcmu,
+            CodecArg::Pcma => Codec::Pcma,
+            CodecArg::G722 => Codec::G722,
+            CodecArg::G726 => Codec::G726_32,
+            CodecArg::Opus => Codec::Opus,
+        }
     }
 
     /// The codec's static payload type, or a dynamic one.
@@ -272,23 +300,32 @@ fn main() -> anyhow::Result<()> {
         println!("{}", stats_json(&stats));
         return Ok(());
     }
+    if let Some(target) = &args.call {
+        let stats = sip_call(&args, target)?;
+        println!("{}", stats_json(&stats));
+        return Ok(());
+    }
     let (Some(bind), Some(remote)) = (args.bind, args.remote) else {
         bail!("--bind and --remote are required");
     };
-    let stats = run_call(&args, bind, remote)?;
+    let stats = run_call(&args, bind, args.session_config(remote))?;
     println!("{}", stats_json(&stats));
     Ok(())
 }
 
 /// Runs the call until the played file and the tail are over, the peer's goodbye and the
 /// tail are over, or `--duration` has passed; returns the final figures.
-fn run_call(args: &Args, bind: SocketAddr, remote: SocketAddr) -> anyhow::Result<SessionStats> {
+fn run_call(args: &Args, bind: SocketAddr, config: SessionConfig) -> anyhow::Result<SessionStats> {
     let rtp = UdpSocket::bind(bind).with_context(|| format!("binding RTP to {bind}"))?;
-    let rtcp = UdpSocket::bind(next_port(bind)).context("binding RTCP")?;
-    let sockets = MediaSockets::new(rtp, Some(rtcp)).context("setting up the sockets")?;
+    let rtcp = if config.rtcp_mux {
+        None
+    } else {
+        Some(UdpSocket::bind(next_port(bind)).context("binding RTCP")?)
+    };
+    let sockets = MediaSockets::new(rtp, rtcp).context("setting up the sockets")?;
     let seed = u64::from(bind.port());
-    let session = MediaSession::new(args.session_config(remote), seed, Instant::now())
-        .context("setting up the media session")?;
+    let session =
+        MediaSession::new(config, seed, Instant::now()).context("setting up the media session")?;
     let final_stats = Arc::new(Mutex::new(None));
     let remote_bye = Arc::new(AtomicBool::new(false));
     let media = ObservedSession {
@@ -402,6 +439,60 @@ fn stats_json(stats: &SessionStats) -> serde_json::Value {
             "accelerated": buffer.accelerated,
         },
     })
+}
+
+/// Calls `target` by SIP, runs the media the SDP exchange agreed, and hangs up; returns the
+/// final figures.
+fn sip_call(args: &Args, target: &str) -> anyhow::Result<SessionStats> {
+    let (Some(bind), Some(peer)) = (args.bind, args.sip_peer) else {
+        bail!("--call needs --bind and --sip-peer");
+    };
+    let mut media = MediaConfig::new(bind.ip(), bind.port());
+    media.codecs = vec![args.sdp_codec()];
+    media.frames_per_packet = u32::try_from(args.ptime / 10).unwrap_or(2).max(1);
+    media.red_with_fec = args.red.is_some();
+    media.telephone_event = false;
+    if args.srtp {
+        media.srtp_mode = SrtpMode::EnabledAndForced;
+    }
+    let mut negotiator = Negotiator::new(media, rand::random());
+    let mut keys = |bytes: &mut [u8]| rand::thread_rng().fill(bytes);
+    let offer = negotiator
+        .create_offer(&mut keys)
+        .context("writing the offer")?;
+    let local = SocketAddr::new(bind.ip(), args.sip_port);
+    let (call, answer) = sip_call::SipCall::invite(local, peer, target, &offer)?;
+    let negotiated = negotiator
+        .accept_answer(&answer)
+        .context("the peer's answer")?;
+    let settings = MediaSettings {
+        audio_rate: args.rate,
+        frame: FRAME,
+        jitter: args.jitter(),
+        red_depth: args.red.unwrap_or(2),
+        symmetric_rtp: false,
+        rtp_filter: RtpFilter::None,
+        rtp_timeout: None,
+        cname: format!("media-peer@{}", bind.ip()),
+    };
+    let mut config = media_setup::session_config(&negotiated, &settings)?;
+    if let Some(send) = &mut config.send {
+        // The benchmark's own Opus settings (bit rate, FEC) on top of the peer's wishes.
+        if send.codec.id == CodecId::Opus {
+            let wishes = send.codec.opus;
+            let mut ours = args.codec().opus;
+            ours.bitrate = ours.bitrate.min(wishes.bitrate);
+            ours.inband_fec |= wishes.inband_fec;
+            send.codec = send.codec.with_opus(ours);
+        }
+    }
+    let outcome = run_call(args, bind, config);
+    let hung_up = call.hang_up();
+    let stats = outcome?;
+    if let Err(error) = hung_up {
+        eprintln!("hanging up: {error:#}");
+    }
+    Ok(stats)
 }
 
 /// Sends `--play` to `--record` in simulated time over a link losing `loss_percent` % of

@@ -1,0 +1,7 @@
+//! The phone: what turns the SIP stack and the media engine into calls. Sans-IO like the
+//! crates below it: events and time come in as arguments, commands go out.
+//!
+//! So far it holds the step from an SDP offer/answer result to the media session it sets up
+//! ([`media_setup`]).
+
+pub mod media_setup;

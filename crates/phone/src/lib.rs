@@ -2,6 +2,7 @@
 //! crates below it: events and time come in as arguments, commands go out.
 //!
 //! So far it holds the step from an SDP offer/answer result to the media session it sets up
-//! ([`media_setup`]).
+//! ([`media_setup`]), and the dial plan that decides when and what the keypad dials ([`dialplan`]).
 
+pub mod dialplan;
 pub mod media_setup;

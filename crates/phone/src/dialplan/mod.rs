@@ -16,7 +16,8 @@
 //! | `<a=b>` | the keys `a` (may be empty), which go out as `b` (may be empty) |
 //!
 //! A `^` before a rule makes it an exclusion; a `T` at a rule's end makes the phone wait before
-//! dialing a number that rule completes.
+//! dialing a number that rule completes (anywhere else `T` is the letter). Whitespace inside
+//! `[ ]` and `< >` is ignored, so `<2=011 >` is `<2=011>`.
 //!
 //! [`DialPlan::check`] tells, for the keys entered so far, whether to dial (and what), keep
 //! collecting, or refuse. When several rules have an opinion:

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use handset_config::{persist, Commit, ConfigStore, Origin, Schema};
 use rand::Rng;
@@ -63,13 +63,13 @@ fn kill_9_during_hundreds_of_saves_never_tears_the_file() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(rng.gen_range(20..120)));
+        // Let the child get at least two saves further however loaded the machine is, then
+        // kill it at a random moment of the saves that follow.
+        wait_for_round(&path, last_round + 2);
+        std::thread::sleep(Duration::from_millis(rng.gen_range(0..40)));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
 
-        if !path.exists() {
-            continue; // Killed before the first save completed.
-        }
         let store = persist::load(&path, Schema::builtin(), 6)
             .unwrap_or_else(|e| panic!("torn config.txt after kill: {e}"));
         let round = consistent_round(&store);
@@ -83,6 +83,23 @@ fn kill_9_during_hundreds_of_saves_never_tears_the_file() {
         last_round > 100,
         "only {last_round} saves happened; the test did not stress saving"
     );
+}
+
+/// Waits until the saved file has reached `round` (it is replaced atomically, so reading it
+/// while the child saves is safe).
+fn wait_for_round(path: &Path, round: u64) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if path.exists() {
+            let store = persist::load(path, Schema::builtin(), 6)
+                .unwrap_or_else(|e| panic!("torn config.txt while saving: {e}"));
+            if consistent_round(&store) >= round {
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    panic!("the saving child did not reach round {round} in 60 s");
 }
 
 fn consistent_round(store: &ConfigStore) -> u64 {

@@ -303,6 +303,14 @@ fn bypassed_dialing_page_dials_what_the_plan_would_refuse() {
 }
 
 #[test]
+fn bypassed_keys_go_out_on_the_send_key() {
+    let settings = with_plan("{[369]11}").bypass(BypassSources::parse("dialing").unwrap());
+    let mut session = DialSession::new(settings, DialSource::DialingPage);
+    let (outcome, _) = type_keys(&mut session, "0*7#", origin());
+    assert_eq!(uri_of(outcome), "sip:0*7@pbx.example.com");
+}
+
+#[test]
 fn bypass_setting_in_both_encodings() {
     let all = BypassSources::parse("contact,incoming,outgoing,dialing,mpk,api").unwrap();
     let sources = [

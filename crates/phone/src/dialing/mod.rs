@@ -19,7 +19,8 @@
 //!   more keys may still turn them into a number the plan accepts.
 //!
 //! Numbers from a source listed in Bypass Dial Plan (P2382) skip the plan and wait for the
-//! timeout or the send key. The dial plan prefix (P66) goes in front of every number, the
+//! timeout or the send key. The dial plan prefix (P66) goes in front of every number but a
+//! direct IP address, the
 //! request URI follows TEL URI (P63), and `#` in the number goes out as `%23` unless P1406
 //! says otherwise.
 //!

@@ -20,9 +20,8 @@
 //!
 //! Numbers from a source listed in Bypass Dial Plan (P2382) skip the plan and wait for the
 //! timeout or the send key. The dial plan prefix (P66) goes in front of every number but a
-//! direct IP address, the
-//! request URI follows TEL URI (P63), and `#` in the number goes out as `%23` unless P1406
-//! says otherwise.
+//! direct IP address, the request URI follows TEL URI (P63), and `#` in the number goes out
+//! as `%23` unless P1406 says otherwise.
 //!
 //! Direct IP calls follow the GXP1760W FAQ: in the direct IP entry ([`DialSession::direct_ip`])
 //! `*` stands for `.` and `#` for `:`, so `192*168*1*60#5062` calls 192.168.1.60 port 5062

@@ -2,7 +2,9 @@
 //! crates below it: events and time come in as arguments, commands go out.
 //!
 //! So far it holds the step from an SDP offer/answer result to the media session it sets up
-//! ([`media_setup`]), and the dial plan that decides when and what the keypad dials ([`dialplan`]).
+//! ([`media_setup`]), the dial plan that decides when and what the keypad dials ([`dialplan`]),
+//! and the policy that rings, answers or refuses a new call ([`incoming`]).
 
 pub mod dialplan;
+pub mod incoming;
 pub mod media_setup;

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::caller_id::{caller_id, CallerId};
 use super::headers::IncomingHeaders;
+use super::pattern::CallerPattern;
 use super::settings::{
     AccountSettings, AutoAnswerMode, CallerIdDisplay, RingMatch, Ringtone, MAX_AUTO_ANSWER_DELAY,
 };
@@ -111,9 +112,7 @@ fn policy(
     caller: &CallerId,
     number: Option<&str>,
 ) -> IncomingDecision {
-    let listed = |list: &[super::pattern::CallerPattern]| {
-        number.is_some_and(|n| list.iter().any(|p| p.matches(n)))
-    };
+    let listed = |list: &[CallerPattern]| number.is_some_and(|n| list.iter().any(|p| p.matches(n)));
     let reject = |status, reason| IncomingDecision::Reject { status, reason };
     if listed(&settings.blacklist) {
         return reject(settings.refuse_code.status(), RejectReason::Blacklisted);

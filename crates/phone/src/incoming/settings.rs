@@ -193,7 +193,8 @@ pub struct AccountSettings {
     pub auto_answer_numbers: Vec<CallerPattern>,
     /// Auto Answer Delay (P8486), 0 to 10 seconds, for calls answered under "All".
     pub auto_answer_delay: Duration,
-    /// Allow Auto Answer by Call-Info/Alert-Info (P298).
+    /// Allow Auto Answer by Call-Info/Alert-Info (P298). Off by default as provisioning
+    /// defaults it, although the hotel phone guide calls it on.
     pub allow_intercom_auto_answer: bool,
     /// Custom Call-Info for Auto Answer (P2356): when set, only header text containing it marks
     /// an intercom call, instead of the usual markers.

@@ -3,8 +3,10 @@
 //!
 //! So far it holds the step from an SDP offer/answer result to the media session it sets up
 //! ([`media_setup`]), the dial plan that decides when and what the keypad dials ([`dialplan`]),
-//! and the dial session that turns keys into an outgoing call's target ([`dialing`]).
+//! the dial session that turns keys into an outgoing call's target ([`dialing`]), and the
+//! policy that rings, answers or refuses a new call ([`incoming`]).
 
 pub mod dialing;
 pub mod dialplan;
+pub mod incoming;
 pub mod media_setup;

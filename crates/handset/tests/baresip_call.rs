@@ -8,13 +8,17 @@ mod common;
 use std::f64::consts::PI;
 use std::fs;
 use std::path::Path;
+use std::net::{TcpListener, UdpSocket};
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use common::phone::{free_port, tool_available, wait_for, Guard};
 use handset_media::wav;
 
 const BARESIP: &str = "/usr/bin/baresip";
+/// One baresip at a time: each picks its ports just before it starts.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 const MODULES: &str = "/usr/lib/baresip/modules";
 
 /// Hz of the tone baresip sends.
@@ -59,6 +63,20 @@ fn baresip_available(test: &str) -> bool {
         && ["g711", "aufile", "sndfile", "srtp", "alsa", "account"]
             .iter()
             .all(|module| tool_available(test, &format!("{MODULES}/{module}.so"), "baresip"))
+}
+
+/// A SIP port for baresip: it listens on UDP and TCP there and on TLS at the next port up.
+fn baresip_sip_port() -> u16 {
+    loop {
+        let port = free_port();
+        let next = port.wrapping_add(1);
+        if next > 1024
+            && TcpListener::bind(("127.0.0.1", next)).is_ok()
+            && UdpSocket::bind(("127.0.0.1", next)).is_ok()
+        {
+            return port;
+        }
+    }
 }
 
 /// Starts baresip answering `sip:bench@127.0.0.1:<port>` with PCMU, playing `source`, and
@@ -161,10 +179,11 @@ fn two_way_call(test: &str, srtp: bool) {
     if !baresip_available(test) {
         return;
     }
+    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let source = dir.path().join("theirs.wav");
     fs::write(&source, wav::encode(8000, &tone(THEIR_TONE, 3.0))).unwrap();
-    let sip_port = free_port();
+    let sip_port = baresip_sip_port();
     let _baresip = start_baresip(dir.path(), &source, sip_port, srtp);
     let output = call(dir.path(), sip_port, srtp);
     let log = fs::read_to_string(dir.path().join("baresip.log")).unwrap_or_default();
@@ -208,10 +227,11 @@ fn baresip_refuses_a_call_without_the_srtp_it_requires() {
     if !baresip_available("baresip_refuses_a_call_without_the_srtp_it_requires") {
         return;
     }
+    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let source = dir.path().join("theirs.wav");
     fs::write(&source, wav::encode(8000, &tone(THEIR_TONE, 1.0))).unwrap();
-    let sip_port = free_port();
+    let sip_port = baresip_sip_port();
     let _baresip = start_baresip(dir.path(), &source, sip_port, true);
     let output = call(dir.path(), sip_port, false);
     assert!(!output.status.success(), "a plain RTP offer was accepted");

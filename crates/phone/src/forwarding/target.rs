@@ -89,13 +89,13 @@ impl fmt::Display for ForwardTarget {
 /// The account's own SIP address, `sip:user@domain`, named in the Diversion header.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AccountUri {
+    secure: bool,
     user: String,
     domain: String,
 }
 
 impl AccountUri {
-    /// Reads `sip:user@domain` (the scheme may be left out; `sips:` is kept out on purpose:
-    /// the Diversion header names the account, not the transport).
+    /// Reads `sip:user@domain` or `sips:user@domain`; without a scheme `sip:` is assumed.
     pub fn parse(text: &str) -> Result<Self, ForwardError> {
         let invalid = |reason| ForwardError::InvalidAccountUri {
             uri: text.to_owned(),
@@ -120,6 +120,9 @@ impl AccountUri {
             return Err(invalid("blanks or characters < > \" , ; @ are not allowed"));
         }
         Ok(Self {
+            secure: trimmed
+                .get(..5)
+                .is_some_and(|scheme| scheme.eq_ignore_ascii_case("sips:")),
             user: user.to_owned(),
             domain: domain.to_owned(),
         })
@@ -138,7 +141,8 @@ impl AccountUri {
 
 impl fmt::Display for AccountUri {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "sip:{}@{}", self.user, self.domain)
+        let scheme = if self.secure { "sips" } else { "sip" };
+        write!(f, "{scheme}:{}@{}", self.user, self.domain)
     }
 }
 

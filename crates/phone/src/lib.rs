@@ -3,10 +3,12 @@
 //!
 //! So far it holds the step from an SDP offer/answer result to the media session it sets up
 //! ([`media_setup`]), the dial plan that decides when and what the keypad dials ([`dialplan`]),
-//! the dial session that turns keys into an outgoing call's target ([`dialing`]), and the
-//! policy that rings, answers or refuses a new call ([`incoming`]).
+//! the dial session that turns keys into an outgoing call's target ([`dialing`]), the
+//! policy that rings, answers or refuses a new call ([`incoming`]), and the call forwarding
+//! decisions for an account ([`forwarding`]).
 
 pub mod dialing;
 pub mod dialplan;
+pub mod forwarding;
 pub mod incoming;
 pub mod media_setup;

@@ -7,8 +7,8 @@ mod common;
 
 use std::f64::consts::PI;
 use std::fs;
-use std::path::Path;
 use std::net::{TcpListener, UdpSocket};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -179,7 +179,9 @@ fn two_way_call(test: &str, srtp: bool) {
     if !baresip_available(test) {
         return;
     }
-    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _serial = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let source = dir.path().join("theirs.wav");
     fs::write(&source, wav::encode(8000, &tone(THEIR_TONE, 3.0))).unwrap();
@@ -227,7 +229,9 @@ fn baresip_refuses_a_call_without_the_srtp_it_requires() {
     if !baresip_available("baresip_refuses_a_call_without_the_srtp_it_requires") {
         return;
     }
-    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _serial = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let source = dir.path().join("theirs.wav");
     fs::write(&source, wav::encode(8000, &tone(THEIR_TONE, 1.0))).unwrap();

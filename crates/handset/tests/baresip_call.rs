@@ -175,19 +175,31 @@ fn heard_by_baresip(dir: &Path) -> std::path::PathBuf {
     found.unwrap()
 }
 
-fn two_way_call(test: &str, srtp: bool) {
-    if !baresip_available(test) {
-        return;
-    }
+/// Starts baresip playing `seconds` of its tone (insisting on SRTP when `baresip_srtp`) and
+/// calls it, offering SRTP when `offer_srtp`; returns the files' directory and the call's
+/// output once baresip is gone.
+fn call_baresip(
+    seconds: f64,
+    baresip_srtp: bool,
+    offer_srtp: bool,
+) -> (tempfile::TempDir, std::process::Output) {
     let _serial = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let source = dir.path().join("theirs.wav");
-    fs::write(&source, wav::encode(8000, &tone(THEIR_TONE, 3.0))).unwrap();
+    fs::write(&source, wav::encode(8000, &tone(THEIR_TONE, seconds))).unwrap();
     let sip_port = baresip_sip_port();
-    let _baresip = start_baresip(dir.path(), &source, sip_port, srtp);
-    let output = call(dir.path(), sip_port, srtp);
+    let _baresip = start_baresip(dir.path(), &source, sip_port, baresip_srtp);
+    let output = call(dir.path(), sip_port, offer_srtp);
+    (dir, output)
+}
+
+fn two_way_call(test: &str, srtp: bool) {
+    if !baresip_available(test) {
+        return;
+    }
+    let (dir, output) = call_baresip(3.0, srtp, srtp);
     let log = fs::read_to_string(dir.path().join("baresip.log")).unwrap_or_default();
     assert!(
         output.status.success(),
@@ -229,15 +241,7 @@ fn baresip_refuses_a_call_without_the_srtp_it_requires() {
     if !baresip_available("baresip_refuses_a_call_without_the_srtp_it_requires") {
         return;
     }
-    let _serial = ONE_AT_A_TIME
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let dir = tempfile::tempdir().unwrap();
-    let source = dir.path().join("theirs.wav");
-    fs::write(&source, wav::encode(8000, &tone(THEIR_TONE, 1.0))).unwrap();
-    let sip_port = baresip_sip_port();
-    let _baresip = start_baresip(dir.path(), &source, sip_port, true);
-    let output = call(dir.path(), sip_port, false);
+    let (_dir, output) = call_baresip(1.0, true, false);
     assert!(!output.status.success(), "a plain RTP offer was accepted");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("INVITE failed"), "{stderr}");

@@ -29,6 +29,8 @@ mod session;
 mod worker;
 
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
 
 use std::net::SocketAddr;

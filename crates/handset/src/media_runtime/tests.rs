@@ -7,15 +7,12 @@ use std::time::{Duration, Instant};
 
 use handset_media::tone::{Cadence, ToneSpec};
 use handset_media::wav;
-use tokio::sync::mpsc::UnboundedReceiver;
 
+use super::test_support::{allocator, Events, PATIENCE};
 use super::*;
 
 const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 const RATE: u32 = 8000;
-/// A bound on waiting for an event, so that a broken worker fails the test instead of
-/// hanging it.
-const PATIENCE: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Heard {
@@ -123,56 +120,7 @@ impl CallMedia for LoopbackMedia {
     }
 }
 
-/// Waits for worker events with a bound on how long.
-struct Events {
-    receiver: UnboundedReceiver<WorkerEvent<Heard>>,
-    runtime: tokio::runtime::Runtime,
-}
-
-impl Events {
-    fn new(receiver: UnboundedReceiver<WorkerEvent<Heard>>) -> Self {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .unwrap();
-        Self { receiver, runtime }
-    }
-
-    /// The next event; `None` once the worker has stopped.
-    fn next(&mut self) -> Option<WorkerEvent<Heard>> {
-        let receiver = &mut self.receiver;
-        self.runtime
-            .block_on(async { tokio::time::timeout(PATIENCE, receiver.recv()).await })
-            .expect("the worker reports in time")
-    }
-
-    /// Events until one matches, returned with those before it.
-    fn until(
-        &mut self,
-        mut wanted: impl FnMut(&WorkerEvent<Heard>) -> bool,
-    ) -> Vec<WorkerEvent<Heard>> {
-        let mut seen = Vec::new();
-        loop {
-            let event = self.next().expect("the worker is running");
-            let done = wanted(&event);
-            seen.push(event);
-            if done {
-                return seen;
-            }
-        }
-    }
-}
-
-fn allocator(base: u16) -> RtpPortAllocator {
-    RtpPortAllocator::new(RtpPortSettings {
-        base,
-        range: 1000,
-        random: true,
-        dscp: 46,
-    })
-}
-
-fn spawn(config: WorkerConfig) -> (MediaWorkerHandle<Heard>, Events) {
+fn spawn(config: WorkerConfig) -> (MediaWorkerHandle<Heard>, Events<Heard>) {
     let (handle, receiver) = MediaWorker::spawn(config).unwrap();
     (handle, Events::new(receiver))
 }

@@ -11,13 +11,13 @@ use handset_media::session::{
 };
 use handset_media::wav;
 
+use crate::media_runtime::test_support::{allocator, Events};
 use crate::media_runtime::{
-    CallSpec, MediaControl, MediaSink, MediaSockets, MediaSource, MediaWorker, RtpPortAllocator,
-    RtpPortSettings, WavFileSink, WorkerConfig, WorkerEvent,
+    CallSpec, MediaControl, MediaSink, MediaSockets, MediaSource, MediaWorker, WavFileSink,
+    WorkerConfig, WorkerEvent,
 };
 
 const RATE: u32 = 8000;
-const PATIENCE: Duration = Duration::from_secs(20);
 
 fn config(remote: &MediaSockets, codec: CodecId, pt: u8) -> SessionConfig {
     let codec = CodecConfig::new(codec);
@@ -84,12 +84,7 @@ fn a_prompt_played_on_one_session_is_heard_on_the_other() {
         .collect();
     std::fs::write(&prompt, wav::encode(RATE, &samples)).unwrap();
 
-    let ports = RtpPortAllocator::new(RtpPortSettings {
-        base: 46_000,
-        range: 2000,
-        random: true,
-        dscp: 46,
-    });
+    let ports = allocator(47_500);
     let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
     let a_sockets = ports.allocate(loopback, false).unwrap();
     let b_sockets = ports.allocate(loopback, false).unwrap();
@@ -97,7 +92,8 @@ fn a_prompt_played_on_one_session_is_heard_on_the_other() {
     let a = MediaSession::new(config(&b_sockets, CodecId::Pcmu, 0), 1, now).unwrap();
     let b = MediaSession::new(config(&a_sockets, CodecId::Pcmu, 0), 2, now).unwrap();
 
-    let (worker, mut events) = MediaWorker::<MediaEvent>::spawn(WorkerConfig::default()).unwrap();
+    let (worker, receiver) = MediaWorker::<MediaEvent>::spawn(WorkerConfig::default()).unwrap();
+    let mut events = Events::new(receiver);
     let a_spec = CallSpec::new(Box::new(a), a_sockets, RATE)
         .with_source(MediaSource::wav_file(&prompt, RATE, false).unwrap());
     let b_spec = CallSpec::new(Box::new(b), b_sockets, RATE)
@@ -105,16 +101,7 @@ fn a_prompt_played_on_one_session_is_heard_on_the_other() {
     let a = worker.add_call(a_spec).unwrap();
     let b = worker.add_call(b_spec).unwrap();
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap();
-    let mut next = || {
-        runtime
-            .block_on(async { tokio::time::timeout(PATIENCE, events.recv()).await })
-            .expect("the worker reports in time")
-            .expect("the worker runs")
-    };
+    let mut next = || events.next().expect("the worker runs");
     while !matches!(next(), WorkerEvent::SourceEnded { call } if call == a) {}
     // Let the jitter buffer play out what is still in flight.
     std::thread::sleep(Duration::from_millis(600));
@@ -144,12 +131,7 @@ fn with_telephone_event(mut config: SessionConfig) -> SessionConfig {
 
 #[test]
 fn a_digit_sent_through_the_worker_is_received_once_and_a_refused_one_is_reported() {
-    let ports = RtpPortAllocator::new(RtpPortSettings {
-        base: 48_000,
-        range: 2000,
-        random: true,
-        dscp: 46,
-    });
+    let ports = allocator(48_500);
     let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
     let a_sockets = ports.allocate(loopback, false).unwrap();
     let b_sockets = ports.allocate(loopback, false).unwrap();
@@ -158,23 +140,15 @@ fn a_digit_sent_through_the_worker_is_received_once_and_a_refused_one_is_reporte
     let b_config = with_telephone_event(config(&a_sockets, CodecId::Pcma, 8));
     let a = MediaSession::new(a_config, 3, now).unwrap();
     let b = MediaSession::new(b_config, 4, now).unwrap();
-    let (worker, mut events) = MediaWorker::<MediaEvent>::spawn(WorkerConfig::default()).unwrap();
+    let (worker, receiver) = MediaWorker::<MediaEvent>::spawn(WorkerConfig::default()).unwrap();
+    let mut events = Events::new(receiver);
     let a = worker
         .add_call(CallSpec::new(Box::new(a), a_sockets, RATE))
         .unwrap();
     let b = worker
         .add_call(CallSpec::new(Box::new(b), b_sockets, RATE))
         .unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap();
-    let mut next = || {
-        runtime
-            .block_on(async { tokio::time::timeout(PATIENCE, events.recv()).await })
-            .expect("the worker reports in time")
-            .expect("the worker runs")
-    };
+    let mut next = || events.next().expect("the worker runs");
     worker
         .control(
             a,

@@ -13,10 +13,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use handset_codec::{CodecConfig, CodecId};
-use handset_media::jitter::JitterConfig;
-use handset_media::session::{
-    MediaSession, ReceiveConfig, RtpFilter, SendConfig, SessionConfig, SrtpKeys,
-};
+use handset_media::session::{MediaSession, RtpFilter, SessionConfig, SrtpKeys};
 use handset_media::srtp::{MasterKey, SrtpProfile};
 
 /// Ticks per iteration.
@@ -29,32 +26,13 @@ fn config(
     remote: SocketAddr,
     srtp: Option<SrtpKeys>,
 ) -> SessionConfig {
-    let codec = CodecConfig::new(codec);
-    SessionConfig {
-        audio_rate: RATE,
-        frame: Duration::from_millis(20),
-        send: Some(SendConfig {
-            codec,
-            payload_type,
-            ptime: Duration::from_millis(20),
-            red: None,
-            telephone_event: None,
-        }),
-        receive: ReceiveConfig {
-            codecs: vec![(payload_type, codec)],
-            red_payload_type: None,
-            telephone_event_payload_type: None,
-            jitter: JitterConfig::default(),
-        },
-        remote_rtp: Some(remote),
-        remote_rtcp: None,
-        rtcp_mux: true,
-        symmetric_rtp: false,
-        rtp_filter: RtpFilter::IpAndPort,
-        rtp_timeout: None,
-        srtp,
-        cname: "bench@127.0.0.1".to_owned(),
-    }
+    let mut config =
+        SessionConfig::one_codec(CodecConfig::new(codec), payload_type, RATE, Some(remote));
+    config.rtcp_mux = true;
+    config.rtp_filter = RtpFilter::IpAndPort;
+    config.srtp = srtp;
+    config.cname = "bench@127.0.0.1".to_owned();
+    config
 }
 
 fn keys(local: u8, remote: u8) -> Option<SrtpKeys> {

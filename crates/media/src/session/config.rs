@@ -125,6 +125,44 @@ pub struct SrtpKeys {
 }
 
 impl SessionConfig {
+    /// A session sending and receiving one codec under `payload_type` in 20 ms packets, with
+    /// RTCP on the port above `remote_rtp`'s and every other setting at its default (no RED,
+    /// telephone-event, SRTP, filter or timeout; the default jitter buffer). Callers change
+    /// the fields they need.
+    pub fn one_codec(
+        codec: CodecConfig,
+        payload_type: u8,
+        audio_rate: u32,
+        remote_rtp: Option<SocketAddr>,
+    ) -> Self {
+        let packet = Duration::from_millis(20);
+        Self {
+            audio_rate,
+            frame: packet,
+            send: Some(SendConfig {
+                codec,
+                payload_type,
+                ptime: packet,
+                red: None,
+                telephone_event: None,
+            }),
+            receive: ReceiveConfig {
+                codecs: vec![(payload_type, codec)],
+                red_payload_type: None,
+                telephone_event_payload_type: None,
+                jitter: JitterConfig::default(),
+            },
+            remote_rtp,
+            remote_rtcp: None,
+            rtcp_mux: false,
+            symmetric_rtp: false,
+            rtp_filter: RtpFilter::None,
+            rtp_timeout: None,
+            srtp: None,
+            cname: String::from("handset"),
+        }
+    }
+
     /// Where RTCP goes: the RTCP address, else the RTP address when muxed.
     pub(crate) fn rtcp_destination(&self) -> Option<SocketAddr> {
         match self.remote_rtcp {

@@ -4,11 +4,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
 use handset_codec::{CodecConfig, CodecId};
-use handset_media::jitter::JitterConfig;
-use handset_media::session::{
-    MediaEvent, MediaSession, ReceiveConfig, RtpFilter, SendConfig, SessionConfig,
-    TelephoneEventSend,
-};
+use handset_media::session::{MediaEvent, MediaSession, SessionConfig, TelephoneEventSend};
 use handset_media::wav;
 
 use crate::media_runtime::test_support::{allocator, Events};
@@ -20,32 +16,11 @@ use crate::media_runtime::{
 const RATE: u32 = 8000;
 
 fn config(remote: &MediaSockets, codec: CodecId, pt: u8) -> SessionConfig {
-    let codec = CodecConfig::new(codec);
-    SessionConfig {
-        audio_rate: RATE,
-        frame: Duration::from_millis(20),
-        send: Some(SendConfig {
-            codec,
-            payload_type: pt,
-            ptime: Duration::from_millis(20),
-            red: None,
-            telephone_event: None,
-        }),
-        receive: ReceiveConfig {
-            codecs: vec![(pt, codec)],
-            red_payload_type: None,
-            telephone_event_payload_type: None,
-            jitter: JitterConfig::new(RATE),
-        },
-        remote_rtp: remote.rtp_addr().ok(),
-        remote_rtcp: remote.rtcp_addr().ok(),
-        rtcp_mux: false,
-        symmetric_rtp: false,
-        rtp_filter: RtpFilter::None,
-        rtp_timeout: None,
-        srtp: None,
-        cname: "test@127.0.0.1".into(),
-    }
+    let mut config =
+        SessionConfig::one_codec(CodecConfig::new(codec), pt, RATE, remote.rtp_addr().ok());
+    config.remote_rtcp = remote.rtcp_addr().ok();
+    config.cname = "test@127.0.0.1".into();
+    config
 }
 
 /// Normalised cross-correlation of `a` against `b` at the best offset of `b`.

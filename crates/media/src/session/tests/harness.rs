@@ -5,10 +5,7 @@ use std::time::{Duration, Instant};
 
 use handset_codec::{CodecConfig, CodecId};
 
-use crate::jitter::JitterConfig;
-use crate::session::{
-    MediaEvent, MediaSession, ReceiveConfig, RtpFilter, SendConfig, SessionConfig, Transmit,
-};
+use crate::session::{MediaEvent, MediaSession, SessionConfig, Transmit};
 
 /// An arbitrary origin for simulated time; nothing waits on it.
 #[allow(clippy::disallowed_methods)]
@@ -244,32 +241,15 @@ pub(super) fn config(
     remote: &str,
     audio_rate: u32,
 ) -> SessionConfig {
-    let codec = CodecConfig::new(codec);
-    SessionConfig {
+    let mut config = SessionConfig::one_codec(
+        CodecConfig::new(codec),
+        payload_type,
         audio_rate,
-        frame: Duration::from_millis(20),
-        send: Some(SendConfig {
-            codec,
-            payload_type,
-            ptime: Duration::from_millis(20),
-            red: None,
-            telephone_event: None,
-        }),
-        receive: ReceiveConfig {
-            codecs: vec![(payload_type, codec)],
-            red_payload_type: None,
-            telephone_event_payload_type: None,
-            jitter: JitterConfig::default(),
-        },
-        remote_rtp: Some(address(remote)),
-        remote_rtcp: None,
-        rtcp_mux: true,
-        symmetric_rtp: false,
-        rtp_filter: RtpFilter::None,
-        rtp_timeout: None,
-        srtp: None,
-        cname: format!("user@{remote}"),
-    }
+        Some(address(remote)),
+    );
+    config.rtcp_mux = true;
+    config.cname = format!("user@{remote}");
+    config
 }
 
 /// Speech-like test audio: harmonics of 200 Hz (to 3 kHz) under a 3 Hz syllable envelope,

@@ -185,37 +185,48 @@ pub fn comparison_signal(dir: &Path, ffmpeg_path: &Path, rate: u32) -> Vec<i16> 
             .find(|c| c.is_file())
     });
     match espeak {
-        Some(espeak) => {
-            let wav = dir.join("speech.wav");
-            let raw = dir.join("speech.raw");
-            run(
-                &espeak,
-                &[
-                    "-w",
-                    path(&wav),
-                    "Please call the front desk at extension four two seven.",
-                ],
-            );
-            let rate = rate.to_string();
-            ffmpeg(
-                ffmpeg_path,
-                &[
-                    "-i",
-                    path(&wav),
-                    "-ac",
-                    "1",
-                    "-ar",
-                    &rate,
-                    "-f",
-                    "s16le",
-                    path(&raw),
-                ],
-            );
-            signal.extend(read_pcm(&raw));
-        }
+        Some(espeak) => signal.extend(spoken(
+            dir,
+            &espeak,
+            ffmpeg_path,
+            "speech",
+            "Please call the front desk at extension four two seven.",
+            rate,
+        )),
         None => eprintln!("espeak-ng not installed: comparing on the synthetic signal only"),
     }
     signal
+}
+
+/// `text` spoken by espeak-ng, as mono 16-bit PCM at `rate` (resampled by ffmpeg); `name`
+/// names the files it leaves in `dir`.
+pub fn spoken(
+    dir: &Path,
+    espeak: &Path,
+    ffmpeg_path: &Path,
+    name: &str,
+    text: &str,
+    rate: u32,
+) -> Vec<i16> {
+    let wav = dir.join(format!("{name}.wav"));
+    let raw = dir.join(format!("{name}.raw"));
+    run(espeak, &["-w", path(&wav), text]);
+    let rate = rate.to_string();
+    ffmpeg(
+        ffmpeg_path,
+        &[
+            "-i",
+            path(&wav),
+            "-ac",
+            "1",
+            "-ar",
+            &rate,
+            "-f",
+            "s16le",
+            path(&raw),
+        ],
+    );
+    read_pcm(&raw)
 }
 
 /// A path as &str (temporary directories are ASCII).

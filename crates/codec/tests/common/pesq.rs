@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use super::{ffmpeg, path, read_pcm, run, write_pcm};
+use super::{ffmpeg, path, read_pcm, spoken, write_pcm};
 
 const SCORE_SCRIPT: &str = "
 import sys
@@ -33,33 +33,16 @@ pub fn available() -> bool {
 
 /// About eight seconds of spoken sentences at 16 kHz.
 pub fn speech_16k(dir: &Path, espeak: &Path, ffmpeg_path: &Path) -> Vec<i16> {
-    let wav = dir.join("pesq-speech.wav");
-    let raw = dir.join("pesq-speech.raw");
-    run(
+    spoken(
+        dir,
         espeak,
-        &[
-            "-w",
-            path(&wav),
-            "Please call the front desk at extension four two seven. \
-             The conference bridge opens at nine thirty; bring the quarterly numbers. \
-             Your voicemail box is almost full.",
-        ],
-    );
-    ffmpeg(
         ffmpeg_path,
-        &[
-            "-i",
-            path(&wav),
-            "-ac",
-            "1",
-            "-ar",
-            "16000",
-            "-f",
-            "s16le",
-            path(&raw),
-        ],
-    );
-    read_pcm(&raw)
+        "pesq-speech",
+        "Please call the front desk at extension four two seven. \
+         The conference bridge opens at nine thirty; bring the quarterly numbers. \
+         Your voicemail box is almost full.",
+        16000,
+    )
 }
 
 /// Resamples mono 16-bit PCM with ffmpeg's default resampler.

@@ -126,20 +126,18 @@ class Baresip:
 
 def call(run, binary, network, variant, speeches, directory, seconds, srtp=False):
     """One call with baresip; returns (handset's recording, baresip's recording at the scored
-    rate, handset's figures)."""
-    from quality_bench import RECEIVER_IP, RTP_PORT, SENDER_IP, last_json_line
-
+    rate, the handset peer's output)."""
     baresip = Baresip(
-        run, network.receiver, RECEIVER_IP, RTP_PORT, directory, variant,
+        run, network.receiver, network.receiver_ip, network.rtp_port, directory, variant,
         speeches["48000-stereo" if variant.stream_rate == 48000 else variant.stream_rate], srtp,
     )
     try:
         ours = os.path.join(directory, "handset.wav")
         command = [
             "ip", "netns", "exec", network.sender, binary, *variant.flags,
-            "--rate", str(variant.rate), "--bind", f"{SENDER_IP}:{RTP_PORT}",
-            "--call", f"sip:bench@{RECEIVER_IP}:{SIP_PORT}",
-            "--sip-peer", f"{RECEIVER_IP}:{SIP_PORT}",
+            "--rate", str(variant.rate), "--bind", f"{network.sender_ip}:{network.rtp_port}",
+            "--call", f"sip:bench@{network.receiver_ip}:{SIP_PORT}",
+            "--sip-peer", f"{network.receiver_ip}:{SIP_PORT}",
             "--play", speeches[variant.rate], "--record", ours,
             "--tail", "1.0", "--duration", str(seconds + 10),
         ]
@@ -150,11 +148,10 @@ def call(run, binary, network, variant, speeches, directory, seconds, srtp=False
             raise RuntimeError(
                 f"handset-media-peer failed: {result.stderr.strip()}\nbaresip:\n{baresip.log_text()}"
             )
-        stats = last_json_line(result.stdout)
         # sndfile closes its file when the call ends; give it a moment.
         time.sleep(0.5)
         theirs = os.path.join(directory, "baresip.wav")
         resample(run, baresip.recording(), variant.rate, theirs)
-        return ours, theirs, stats, baresip.log_text()
+        return ours, theirs, result.stdout
     finally:
         baresip.close()

@@ -78,6 +78,10 @@ def run(command, **kwargs):
 class Network:
     """Two namespaces joined by a veth pair; removed again by `close`."""
 
+    sender_ip = SENDER_IP
+    receiver_ip = RECEIVER_IP
+    rtp_port = RTP_PORT
+
     def __init__(self):
         suffix = str(os.getpid())
         self.sender = f"qbench-tx-{suffix}"
@@ -289,8 +293,9 @@ def peers_at(binary, network, speech, directory, loss, peers):
             seconds = file.getnframes() / file.getframerate()
         where = os.path.join(directory, f"baresip-{variant.label}-{loss}")
         try:
-            ours, theirs, stats, _ = bench_baresip.call(
+            ours, theirs, output = bench_baresip.call(
                 run, binary, network, variant, speech, where, seconds)
+            stats = last_json_line(output)
             received = score(reference, ours, variant.mode)
             sent = score(reference, theirs, variant.mode)
         except Exception as error:

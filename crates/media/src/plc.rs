@@ -164,21 +164,14 @@ impl Concealer {
         if longest < self.shortest {
             return self.period.max(self.shortest);
         }
-        let start: Vec<f32> = next[..window].iter().map(|&x| f32::from(x)).collect();
-        let start_energy: f32 = start.iter().map(|x| x * x).sum();
+        let next: Vec<f32> = next.iter().map(|&x| f32::from(x)).collect();
+        let start = &next[..window];
+        let start_energy = energy(start);
         let mut best = (f32::NEG_INFINITY, self.period.max(self.shortest));
         for lag in self.shortest..=longest {
-            let (mut cross, mut energy) = (0f32, 0f32);
-            for (a, &b) in start.iter().zip(&next[lag..lag + window]) {
-                let b = f32::from(b);
-                cross += a * b;
-                energy += b * b;
-            }
-            if energy > 0.0 && start_energy > 0.0 {
-                let score = cross / (energy * start_energy).sqrt();
-                if score > best.0 {
-                    best = (score, lag);
-                }
+            let score = similarity(start, start_energy, &next[lag..lag + window]);
+            if let Some(score) = score.filter(|&score| score > best.0) {
+                best = (score, lag);
             }
         }
         best.1
@@ -255,20 +248,11 @@ impl Concealer {
     fn find_period(&self, window: usize) -> usize {
         let end = self.history.len();
         let recent = &self.history[end - window..];
-        let recent_energy: f32 = recent.iter().map(|x| x * x).sum();
+        let recent_energy = energy(recent);
         let mut best = (f32::NEG_INFINITY, self.longest);
         for lag in self.shortest..=self.longest {
             let earlier = &self.history[end - window - lag..end - lag];
-            let (mut cross, mut energy) = (0f32, 0f32);
-            for (a, b) in recent.iter().zip(earlier) {
-                cross += a * b;
-                energy += b * b;
-            }
-            let score = if energy > 0.0 && recent_energy > 0.0 {
-                cross / (energy * recent_energy).sqrt()
-            } else {
-                0.0
-            };
+            let score = similarity(recent, recent_energy, earlier).unwrap_or(0.0);
             if score > best.0 {
                 best = (score, lag);
             }
@@ -283,6 +267,22 @@ impl Concealer {
             self.history.drain(..self.history.len() - keep);
         }
     }
+}
+
+fn energy(signal: &[f32]) -> f32 {
+    signal.iter().map(|x| x * x).sum()
+}
+
+/// The normalised cross-correlation of `reference` (whose energy is `reference_energy`) and
+/// `other`; `None` when either is silent.
+fn similarity(reference: &[f32], reference_energy: f32, other: &[f32]) -> Option<f32> {
+    let (mut cross, mut other_energy) = (0f32, 0f32);
+    for (a, b) in reference.iter().zip(other) {
+        cross += a * b;
+        other_energy += b * b;
+    }
+    (other_energy > 0.0 && reference_energy > 0.0)
+        .then(|| cross / (other_energy * reference_energy).sqrt())
 }
 
 fn to_sample(value: f32) -> i16 {

@@ -91,7 +91,7 @@ impl CodecConfig {
             CodecId::Pcma => g711::info(Law::ALaw),
             CodecId::G722 => g722::info(),
             CodecId::G726_32 => g726::info(self.g726_packing),
-            CodecId::Opus => opus::info(self.opus.bitrate),
+            CodecId::Opus => opus::info(self.opus.effective_bitrate()),
             #[cfg(feature = "g729")]
             CodecId::G729 => crate::g729::info(),
         }
@@ -160,6 +160,7 @@ fn opus_settings(fmtp: &str) -> Result<OpusSettings, CodecError> {
                     return Err(bad());
                 }
                 settings.bitrate = settings.bitrate.min(cap);
+                settings.max_bitrate = settings.max_bitrate.min(cap);
             }
             "maxplaybackrate" => {
                 let rate: u32 = value.parse().map_err(|_| bad())?;

@@ -37,7 +37,7 @@ impl OpusAudioEncoder {
         let mut this = Self {
             encoder,
             settings,
-            info: info(settings.bitrate),
+            info: info(settings.effective_bitrate()),
         };
         this.apply()?;
         Ok(this)
@@ -45,7 +45,9 @@ impl OpusAudioEncoder {
 
     fn apply(&mut self) -> Result<(), CodecError> {
         // The library rejects 0 and raises anything below 500 bit/s to 500.
-        let bitrate = i32::try_from(self.settings.bitrate.max(500)).unwrap_or(i32::MAX);
+        let effective = self.settings.effective_bitrate();
+        self.info.bitrate = effective;
+        let bitrate = i32::try_from(effective.max(500)).unwrap_or(i32::MAX);
         let settings = [
             (libopus::OPUS_SET_BITRATE_REQUEST, bitrate),
             (
@@ -95,7 +97,6 @@ impl AudioEncoder for OpusAudioEncoder {
     fn set_hints(&mut self, hints: &EncoderHints) -> Result<(), CodecError> {
         if let Some(bitrate) = hints.bitrate {
             self.settings.bitrate = bitrate;
-            self.info.bitrate = bitrate;
         }
         if let Some(loss) = hints.expected_loss_percent {
             self.settings.expected_loss_percent = loss.min(100);

@@ -30,6 +30,10 @@ pub(crate) const MAX_PACKET_SAMPLES: usize = 5760;
 pub(crate) const COMPLEXITY: i32 = 10;
 /// Bit rate when neither SDP nor hints set one: wideband speech well above transparency.
 pub(crate) const DEFAULT_BITRATE: u32 = 32_000;
+/// The most the encoder spends when loss calls for in-band FEC, unless the peer caps it lower.
+pub(crate) const DEFAULT_MAX_BITRATE: u32 = 64_000;
+/// The expected loss (percent) at which in-band FEC gets the whole headroom up to the ceiling.
+const FULL_FEC_HEADROOM_LOSS: u32 = 10;
 
 const FRAME_DURATIONS: &[Duration] = &[
     Duration::from_millis(10),
@@ -43,6 +47,10 @@ const FRAME_DURATIONS: &[Duration] = &[
 pub struct OpusSettings {
     /// Target bit rate in bit/s (`maxaveragebitrate` caps it).
     pub bitrate: u32,
+    /// The ceiling in bit/s (`maxaveragebitrate` when the peer gives one): with in-band FEC
+    /// and expected loss the encoder rises towards it, so the redundant copy does not take its
+    /// bits from the primary.
+    pub max_bitrate: u32,
     /// Send in-band FEC (`useinbandfec=1` from the peer).
     pub inband_fec: bool,
     /// Expected packet loss in percent, which sizes the FEC.
@@ -56,10 +64,26 @@ impl Default for OpusSettings {
     fn default() -> Self {
         Self {
             bitrate: DEFAULT_BITRATE,
+            max_bitrate: DEFAULT_MAX_BITRATE,
             inband_fec: false,
             expected_loss_percent: 0,
             max_playback_rate: SAMPLE_RATE,
         }
+    }
+}
+
+impl OpusSettings {
+    /// The bit rate to encode at: the target, raised with the expected loss while in-band FEC
+    /// is on (by the full headroom up to [`Self::max_bitrate`] from 10 % loss), because libopus
+    /// pays for the FEC copy out of the target and the primary would otherwise lose quality
+    /// exactly when frames go missing.
+    pub fn effective_bitrate(&self) -> u32 {
+        if !self.inband_fec || self.max_bitrate <= self.bitrate {
+            return self.bitrate;
+        }
+        let loss = u32::from(self.expected_loss_percent).min(FULL_FEC_HEADROOM_LOSS);
+        let headroom = self.max_bitrate - self.bitrate;
+        self.bitrate + headroom * loss / FULL_FEC_HEADROOM_LOSS
     }
 }
 
@@ -93,5 +117,31 @@ fn backend(error: LibraryError) -> CodecError {
     CodecError::Backend {
         codec: "opus",
         reason: error.message(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OpusSettings;
+
+    #[test]
+    fn fec_raises_the_bit_rate_with_the_expected_loss_up_to_the_ceiling() {
+        let plain = OpusSettings::default();
+        assert_eq!(plain.effective_bitrate(), 32_000);
+        let fec = |loss| OpusSettings {
+            inband_fec: true,
+            expected_loss_percent: loss,
+            ..OpusSettings::default()
+        };
+        assert_eq!(fec(0).effective_bitrate(), 32_000);
+        assert_eq!(fec(5).effective_bitrate(), 48_000);
+        assert_eq!(fec(10).effective_bitrate(), 64_000);
+        assert_eq!(fec(40).effective_bitrate(), 64_000);
+        let capped = OpusSettings {
+            bitrate: 20_000,
+            max_bitrate: 20_000,
+            ..fec(30)
+        };
+        assert_eq!(capped.effective_bitrate(), 20_000);
     }
 }

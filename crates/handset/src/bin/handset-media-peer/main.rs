@@ -147,6 +147,10 @@ impl Args {
             inband_fec: self.opus_fec,
             expected_loss_percent: if self.opus_fec { self.expected_loss } else { 0 },
             bitrate: self.bitrate.unwrap_or(OpusSettings::default().bitrate),
+            max_bitrate: self
+                .bitrate
+                .unwrap_or(0)
+                .max(OpusSettings::default().max_bitrate),
             // Both peers play at --rate, and say so in their (imagined) SDP.
             max_playback_rate: self.rate,
         })
@@ -482,6 +486,7 @@ fn sip_call(args: &Args, target: &str) -> anyhow::Result<SessionStats> {
             let wishes = send.codec.opus;
             let mut ours = args.codec().opus;
             ours.bitrate = ours.bitrate.min(wishes.bitrate);
+            ours.max_bitrate = ours.max_bitrate.min(wishes.max_bitrate);
             ours.inband_fec |= wishes.inband_fec;
             send.codec = send.codec.with_opus(ours);
         }

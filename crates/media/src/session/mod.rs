@@ -37,6 +37,7 @@ pub use config::{
 };
 pub use error::SessionError;
 pub use output::{MediaEvent, SessionStats, Transmit};
+pub use send::encoder_loss_hint;
 
 use self::receive::ReceivePath;
 use self::send::SendPath;

@@ -162,10 +162,7 @@ impl SendPath {
     /// are.
     pub(crate) fn set_expected_loss(&mut self, reported: u8) -> Result<(), SessionError> {
         let floor = self.config.codec.opus.expected_loss_percent;
-        let percent = match self.config.red {
-            Some(red) => residual_loss(reported.max(floor), red.depth),
-            None => reported.max(floor),
-        };
+        let percent = encoder_loss_hint(reported, floor, self.config.red.map(|red| red.depth));
         if self.loss_hint == Some(percent) {
             return Ok(());
         }
@@ -173,6 +170,15 @@ impl SendPath {
         let hints = EncoderHints::default().with_expected_loss(percent);
         self.encoder.set_hints(&hints)?;
         Ok(())
+    }
+}
+
+/// The loss (percent) the encoder is told to expect: the loss the peer reports, at least
+/// `floor`; with RED of `red_depth` only what redundancy leaves.
+pub fn encoder_loss_hint(reported: u8, floor: u8, red_depth: Option<u8>) -> u8 {
+    match red_depth {
+        Some(depth) => residual_loss(reported.max(floor), depth),
+        None => reported.max(floor),
     }
 }
 

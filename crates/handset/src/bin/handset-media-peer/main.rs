@@ -28,8 +28,8 @@ use handset_codec::{CodecConfig, CodecId};
 use handset_media::jitter::{JitterConfig, JitterMode};
 use handset_media::resample::resample_all;
 use handset_media::session::{
-    MediaEvent, MediaSession, ReceiveConfig, RedSend, RtpFilter, SendConfig, SessionConfig,
-    SessionStats,
+    encoder_loss_hint, MediaEvent, MediaSession, ReceiveConfig, RedSend, RtpFilter, SendConfig,
+    SessionConfig, SessionStats,
 };
 use handset_media::wav;
 use handset_phone::media_setup::{self, MediaSettings};
@@ -297,7 +297,13 @@ fn main() -> anyhow::Result<()> {
         let [input, output] = files.as_slice() else {
             bail!("--encode-decode takes an input and an output file");
         };
-        return encode_decode(&args.codec(), args.ptime(), input, output);
+        let mut codec = args.codec();
+        if args.red.is_some() {
+            // The encoder as a RED call runs it: told only the loss redundancy leaves.
+            codec.opus.expected_loss_percent =
+                encoder_loss_hint(0, codec.opus.expected_loss_percent, args.red);
+        }
+        return encode_decode(&codec, args.ptime(), input, output);
     }
     if let Some(loss) = args.simulate_loss {
         let stats = simulate_call(&args, loss)?;

@@ -236,6 +236,24 @@ impl ClientRequests {
             .min()
     }
 
+    /// Where the INVITE that a CANCEL with `key` cancels was sent: "The destination address,
+    /// port, and transport for the CANCEL MUST be identical to those used to send the
+    /// original request" (RFC 3261 §9.1).
+    pub(crate) fn cancelled_invite_destination(&self, key: &TransactionKey) -> Option<Destination> {
+        let TransactionKey::Client {
+            branch,
+            method: Method::Cancel,
+        } = key
+        else {
+            return None;
+        };
+        let invite = TransactionKey::Client {
+            branch: branch.clone(),
+            method: Method::Invite,
+        };
+        self.entries.get(&invite).map(|e| e.to.clone())
+    }
+
     /// How many transactions are open.
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
@@ -288,7 +306,7 @@ impl Account {
 
     /// Sends `request` through a new client transaction (INVITE or non-INVITE by method), to
     /// `to` when given (a direct IP call, a dialog's remote target), else to the current
-    /// server hop. Returns the transaction key ([`TransactionKey::of_sent_request`]) that
+    /// server hop (a CANCEL without `to` follows its INVITE). Returns the transaction key ([`TransactionKey::of_sent_request`]) that
     /// [`AccountEvent::Response`] and [`AccountEvent::RequestFailed`] carry.
     ///
     /// The request goes out as given: the user writes its Via (with a fresh RFC 3261 branch),
@@ -300,7 +318,12 @@ impl Account {
         to: Option<Target>,
     ) -> Result<TransactionKey, SendError> {
         let key = self.client.check(request)?;
-        let destination = self.destination(to).ok_or(SendError::NoDestination)?;
+        let destination = match to {
+            None => self.client.cancelled_invite_destination(&key),
+            Some(_) => None,
+        }
+        .or_else(|| self.destination(to))
+        .ok_or(SendError::NoDestination)?;
         self.client.start(
             now,
             key.clone(),

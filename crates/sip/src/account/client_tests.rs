@@ -203,6 +203,29 @@ fn an_explicit_target_is_used_instead_of_the_server() {
 }
 
 #[test]
+fn a_cancel_follows_its_invite_to_the_same_destination() {
+    let mut h = registered(config(&["192.0.2.1"]));
+    let peer = udp("192.0.2.77:5060");
+    let invite = outgoing("INVITE", "z9hG4bKcan1");
+    let invite_key = h.account.send_request(h.now, &invite, Some(peer)).unwrap();
+    h.answer(&invite, 180, peer);
+    h.take_sent();
+    let cancel = outgoing("CANCEL", "z9hG4bKcan1");
+    let cancel_key = h.account.send_request(h.now, &cancel, None).unwrap();
+    assert_ne!(cancel_key, invite_key);
+    h.pump();
+    let sent = of_method(&h.take_sent(), Method::Cancel);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].0, peer);
+    h.answer(&cancel, 200, peer);
+    h.answer(&invite, 487, peer);
+    let events = h.take_events();
+    assert_eq!(statuses(&events, &cancel_key), [200]);
+    assert_eq!(statuses(&events, &invite_key), [180, 487]);
+    assert_eq!(of_method(&h.take_sent(), Method::Ack).len(), 1);
+}
+
+#[test]
 fn requests_to_a_tls_server_name_it_for_the_certificate_check() {
     let mut c = config(&["pbx.example.com"]);
     c.transport = TransportKind::Tls;

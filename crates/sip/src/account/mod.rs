@@ -13,8 +13,12 @@
 //!    [`Account::poll_timeout`];
 //! 4. answers the requests it is given ([`AccountEvent::Request`]) with
 //!    [`Account::respond`];
-//! 5. calls [`Account::stop`] and waits for [`AccountEvent::Stopped`].
+//! 5. sends the requests its user builds with [`Account::send_request`] (responses come back
+//!    as [`AccountEvent::Response`] or [`AccountEvent::RequestFailed`]) and 2xx ACKs with
+//!    [`Account::send_stateless`];
+//! 6. calls [`Account::stop`] and waits for [`AccountEvent::Stopped`].
 
+mod client;
 mod config;
 mod hops;
 mod incoming;
@@ -28,6 +32,7 @@ use std::time::{Duration, Instant};
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
 
+pub use client::{RequestFailure, SendError};
 pub use config::{default_allow, AccountConfig, ProxyMode};
 pub use incoming::{RequestId, RespondError};
 pub use subscriptions::Package;
@@ -46,6 +51,7 @@ use crate::registration::{
 use crate::status::StatusCode;
 use crate::transaction::{Bytes, Delivery, Event, TransactionKey};
 use crate::uri::{Host, SipUri, Uri};
+use client::{ClientRequests, Destination};
 use hops::{Hop, Hops, Resolving};
 use incoming::{allow_value, tag_if_missing, Arrival, ServerTransactions};
 use probe::{options_probe, Probe};
@@ -117,7 +123,24 @@ pub enum AccountEvent {
         /// Why.
         reason: String,
     },
-    /// Everything is stopped (after [`Account::stop`]).
+    /// A response to a request sent with [`Account::send_request`] (provisional or final;
+    /// for an INVITE also every 2xx retransmission, which the user answers with its ACK
+    /// again).
+    Response {
+        /// The key [`Account::send_request`] returned.
+        key: TransactionKey,
+        /// The response.
+        response: Message,
+    },
+    /// A request sent with [`Account::send_request`] got no final response.
+    RequestFailed {
+        /// The key [`Account::send_request`] returned.
+        key: TransactionKey,
+        /// Why.
+        reason: RequestFailure,
+    },
+    /// Everything is stopped (after [`Account::stop`]). Requests the user sent may still be
+    /// open; they run on while the account is driven.
     Stopped,
 }
 
@@ -158,6 +181,7 @@ pub struct Account {
     cseq: u32,
     nat: Option<NatKeepAlive>,
     server: ServerTransactions,
+    client: ClientRequests,
     subscriptions: Subscriptions,
     digest: Option<DigestServer>,
     timer: Option<(Instant, Timer)>,
@@ -180,6 +204,7 @@ impl Account {
         let to_tag = random_hex(&mut rng, 8);
         Self {
             server: ServerTransactions::new(config.max_server_transactions, config.timers()),
+            client: ClientRequests::new(config.timers()),
             subscriptions: Subscriptions::default(),
             config,
             rng,
@@ -280,6 +305,7 @@ impl Account {
 
     /// Sending to `to` failed, or a connection to it broke.
     pub fn handle_transport_error(&mut self, now: Instant, to: SocketAddr) {
+        self.client_handle_transport_error(to);
         if self.current_target().map(|t| t.addr) != Some(to) {
             return;
         }
@@ -346,6 +372,7 @@ impl Account {
         for (to, bytes) in self.server.handle_timeout(now) {
             self.send_to(to, bytes);
         }
+        self.client_handle_timeout(now);
         if let Some(registration) = self.registration.as_mut() {
             if registration.poll_timeout().is_some_and(|at| at <= now) {
                 registration.handle_timeout(now);
@@ -383,6 +410,7 @@ impl Account {
     pub fn poll_timeout(&self) -> Option<Instant> {
         [
             self.server.poll_timeout(),
+            self.client.poll_timeout(),
             self.registration
                 .as_ref()
                 .and_then(Registration::poll_timeout),
@@ -814,6 +842,9 @@ impl Account {
     // --- messages in ---------------------------------------------------------------------
 
     fn handle_response(&mut self, now: Instant, response: &Message) {
+        if self.client_handle_response(now, response) {
+            return;
+        }
         if let Some(registration) = self.registration.as_mut() {
             registration.handle_response(now, response);
             self.drain_registration(now);
@@ -987,18 +1018,27 @@ impl Account {
     // --- messages out --------------------------------------------------------------------
 
     pub(crate) fn send_to_hop(&mut self, bytes: Bytes) {
-        if let Some(hop) = self.hop.as_ref() {
-            let server_name = self
-                .hop_names()
-                .get(hop.name)
-                .filter(|n| n.host.parse::<IpAddr>().is_err())
-                .map(|n| n.host.clone());
+        if let Some(hop) = self.hop_destination() {
             self.transmits.push_back(Transmit {
                 to: hop.target,
-                server_name,
+                server_name: hop.server_name,
                 bytes,
             });
         }
+    }
+
+    /// The current hop, with the name its TLS certificate must carry (a configured domain).
+    fn hop_destination(&self) -> Option<Destination> {
+        let hop = self.hop.as_ref()?;
+        let server_name = self
+            .hop_names()
+            .get(hop.name)
+            .filter(|n| n.host.parse::<IpAddr>().is_err())
+            .map(|n| n.host.clone());
+        Some(Destination {
+            target: hop.target,
+            server_name,
+        })
     }
 
     fn send_to(&mut self, to: Target, bytes: Bytes) {
@@ -1030,5 +1070,7 @@ fn host_of(text: &str) -> Option<Host> {
     Host::parse(text).ok()
 }
 
+#[cfg(test)]
+mod client_tests;
 #[cfg(test)]
 mod tests;

@@ -12,20 +12,20 @@ use crate::message::response_to;
 use crate::registration::UnregisterMode;
 use crate::test_support::origin;
 
-const LOCAL: &str = "10.0.0.9:5060";
+pub(super) const LOCAL: &str = "10.0.0.9:5060";
 
-fn udp(addr: &str) -> Target {
+pub(super) fn udp(addr: &str) -> Target {
     Target {
         addr: addr.parse().unwrap(),
         transport: TransportKind::Udp,
     }
 }
 
-fn name(text: &str) -> ServerName {
+pub(super) fn name(text: &str) -> ServerName {
     ServerName::parse(text).unwrap()
 }
 
-fn config(servers: &[&str]) -> AccountConfig {
+pub(super) fn config(servers: &[&str]) -> AccountConfig {
     let mut config = AccountConfig::new("alice", servers.iter().map(|s| name(s)).collect());
     config.registration = RegistrationConfig::default()
         .with_credentials(Credentials::new("alice", "secret"))
@@ -37,18 +37,18 @@ fn config(servers: &[&str]) -> AccountConfig {
 }
 
 /// The account and a clock; the test plays every server.
-struct Harness {
-    account: Account,
-    now: Instant,
-    sent: Vec<(Target, Message)>,
-    packets: Vec<(Target, Vec<u8>)>,
-    events: Vec<AccountEvent>,
+pub(super) struct Harness {
+    pub(super) account: Account,
+    pub(super) now: Instant,
+    pub(super) sent: Vec<(Target, Message)>,
+    pub(super) packets: Vec<(Target, Vec<u8>)>,
+    pub(super) events: Vec<AccountEvent>,
     /// Host name → address answers.
-    dns: Vec<(String, String)>,
+    pub(super) dns: Vec<(String, String)>,
 }
 
 impl Harness {
-    fn new(config: AccountConfig) -> Self {
+    pub(super) fn new(config: AccountConfig) -> Self {
         let now = origin();
         Self {
             account: Account::new(config, 7, now),
@@ -61,7 +61,7 @@ impl Harness {
     }
 
     /// Starts, answering every need: DNS from `dns`, the local address with [`LOCAL`].
-    fn started(config: AccountConfig, dns: &[(&str, &str)]) -> Self {
+    pub(super) fn started(config: AccountConfig, dns: &[(&str, &str)]) -> Self {
         let mut h = Self::new(config);
         h.dns = dns
             .iter()
@@ -72,7 +72,7 @@ impl Harness {
         h
     }
 
-    fn pump(&mut self) {
+    pub(super) fn pump(&mut self) {
         loop {
             let mut progressed = false;
             while let Some(need) = self.account.poll_need() {
@@ -114,7 +114,7 @@ impl Harness {
         }
     }
 
-    fn advance(&mut self, by: Duration) {
+    pub(super) fn advance(&mut self, by: Duration) {
         let end = self.now + by;
         while let Some(at) = self.account.poll_timeout().filter(|at| *at <= end) {
             self.now = self.now.max(at);
@@ -124,20 +124,20 @@ impl Harness {
         self.now = end;
     }
 
-    fn take_sent(&mut self) -> Vec<(Target, Message)> {
+    pub(super) fn take_sent(&mut self) -> Vec<(Target, Message)> {
         std::mem::take(&mut self.sent)
     }
 
-    fn take_events(&mut self) -> Vec<AccountEvent> {
+    pub(super) fn take_events(&mut self) -> Vec<AccountEvent> {
         std::mem::take(&mut self.events)
     }
 
-    fn deliver(&mut self, bytes: &[u8], from: Target) {
+    pub(super) fn deliver(&mut self, bytes: &[u8], from: Target) {
         self.account.handle_message(self.now, bytes, from);
         self.pump();
     }
 
-    fn answer(&mut self, request: &Message, status: u16, from: Target) {
+    pub(super) fn answer(&mut self, request: &Message, status: u16, from: Target) {
         let mut r = response_to(request, StatusCode::new(status).unwrap(), None).unwrap();
         r.with_to_tag("srv");
         if status == 200 && request.method() == Some(&Method::Register) {
@@ -152,7 +152,7 @@ impl Harness {
         self.deliver(&bytes, from);
     }
 
-    fn last_register(&mut self) -> (Target, Message) {
+    pub(super) fn last_register(&mut self) -> (Target, Message) {
         let sent = self.take_sent();
         sent.into_iter()
             .rev()

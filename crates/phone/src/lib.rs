@@ -4,11 +4,13 @@
 //! So far it holds the step from an SDP offer/answer result to the media session it sets up
 //! ([`media_setup`]), the dial plan that decides when and what the keypad dials ([`dialplan`]),
 //! the dial session that turns keys into an outgoing call's target ([`dialing`]), the
-//! policy that rings, answers or refuses a new call ([`incoming`]), and the call forwarding
-//! decisions for an account ([`forwarding`]).
+//! policy that rings, answers or refuses a new call ([`incoming`]), the call forwarding
+//! decisions for an account ([`forwarding`]), and the events the phone reports with the
+//! Action URLs they send ([`events`]).
 
 pub mod dialing;
 pub mod dialplan;
+pub mod events;
 pub mod forwarding;
 pub mod incoming;
 pub mod media_setup;

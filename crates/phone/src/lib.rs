@@ -4,9 +4,11 @@
 //! So far it holds the step from an SDP offer/answer result to the media session it sets up
 //! ([`media_setup`]), the dial plan that decides when and what the keypad dials ([`dialplan`]),
 //! the dial session that turns keys into an outgoing call's target ([`dialing`]), the
-//! policy that rings, answers or refuses a new call ([`incoming`]), and the call forwarding
-//! decisions for an account ([`forwarding`]).
+//! policy that rings, answers or refuses a new call ([`incoming`]), the call forwarding
+//! decisions for an account ([`forwarding`]), and what the call history keeps of an ended
+//! call ([`call_log`]).
 
+pub mod call_log;
 pub mod dialing;
 pub mod dialplan;
 pub mod forwarding;

@@ -7,6 +7,7 @@ pub mod daemon;
 pub mod datadir;
 pub mod edit;
 pub mod endpoints;
+pub mod history;
 pub mod logging;
 pub mod media_runtime;
 pub mod sip_runtime;

@@ -5,9 +5,11 @@
 //! ([`media_setup`]), the dial plan that decides when and what the keypad dials ([`dialplan`]),
 //! the dial session that turns keys into an outgoing call's target ([`dialing`]), the
 //! policy that rings, answers or refuses a new call ([`incoming`]), the call forwarding
-//! decisions for an account ([`forwarding`]), and the events the phone reports with the
-//! Action URLs they send ([`events`]).
+//! decisions for an account ([`forwarding`]), the events the phone reports with the
+//! Action URLs they send ([`events`]), and what the call history keeps of an ended call
+//! ([`call_log`]).
 
+pub mod call_log;
 pub mod dialing;
 pub mod dialplan;
 pub mod events;

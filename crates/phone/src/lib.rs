@@ -9,6 +9,7 @@
 //! Action URLs they send ([`events`]), and what the call history keeps of an ended call
 //! ([`call_log`]).
 
+pub mod call;
 pub mod call_log;
 pub mod dialing;
 pub mod dialplan;

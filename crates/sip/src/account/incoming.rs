@@ -18,6 +18,14 @@ use crate::transaction::{
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RequestId(pub(crate) TransactionKey);
 
+impl RequestId {
+    /// The id of `request`'s server transaction (what [`super::AccountEvent::Request`]
+    /// carries for it).
+    pub fn of_request(request: &Message) -> Result<Self, crate::ParseError> {
+        TransactionKey::of_request(request).map(Self)
+    }
+}
+
 /// One server transaction and where its responses go.
 #[derive(Debug)]
 struct Entry {

@@ -15,11 +15,15 @@ use tokio::net::TcpListener;
 use crate::api;
 use crate::datadir::{DataDir, Identity};
 use crate::endpoints::{Endpoints, SipEndpoint};
+use crate::phone_runtime::control::PhoneHandle;
 use crate::sip_runtime::dns::{configured_servers, DnsResolver};
 use crate::sip_runtime::{SipRuntime, StatusBoard};
 
 /// How far past the requested SIP port to look for a free one.
 const SIP_PORT_SEARCH: u16 = 100;
+
+/// How many control commands may wait for the phone task.
+const PHONE_COMMAND_QUEUE: usize = 64;
 
 /// How long a failed DNS lookup is answered from memory.
 const DNS_FAILURE_CACHE: std::time::Duration = std::time::Duration::from_secs(30);
@@ -58,6 +62,8 @@ pub struct Shared {
     pub endpoints: Endpoints,
     /// Each account's registration state.
     pub registrations: StatusBoard,
+    /// Commands to the phone task (calls).
+    pub phone: PhoneHandle,
 }
 
 /// Runs the daemon until SIGINT or SIGTERM.
@@ -116,6 +122,7 @@ pub async fn run(options: RunOptions) -> Result<()> {
             })
             .collect(),
     };
+    let (phone_commands, _phone_inbox) = tokio::sync::mpsc::channel(PHONE_COMMAND_QUEUE);
     let shared = Arc::new(Shared {
         dir: dir.clone(),
         identity,
@@ -124,6 +131,7 @@ pub async fn run(options: RunOptions) -> Result<()> {
         token,
         endpoints: endpoints.clone(),
         registrations: StatusBoard::default(),
+        phone: PhoneHandle::new(phone_commands),
     });
     let runtime = SipRuntime::new(Arc::clone(&shared), sip, dns);
     watch_config(&shared, &runtime);

@@ -257,6 +257,12 @@ impl AccountTask {
             AccountEvent::SubscriptionFailed { package, reason } => {
                 tracing::warn!(account, package = package.token(), %reason, "subscription failed");
             }
+            AccountEvent::Response { key, response } => {
+                tracing::debug!(account, ?key, status = ?response.status(), "response");
+            }
+            AccountEvent::RequestFailed { key, reason } => {
+                tracing::debug!(account, ?key, ?reason, "request failed");
+            }
             AccountEvent::Stopped => {}
         }
     }

@@ -6,8 +6,10 @@
 //! the dial session that turns keys into an outgoing call's target ([`dialing`]), the
 //! policy that rings, answers or refuses a new call ([`incoming`]), the call forwarding
 //! decisions for an account ([`forwarding`]), and the events the phone reports with the
-//! Action URLs they send ([`events`]).
+//! Action URLs they send ([`events`]), and each account's call settings as the
+//! configuration holds them ([`account_settings`]).
 
+pub mod account_settings;
 pub mod dialing;
 pub mod dialplan;
 pub mod events;

@@ -16,7 +16,8 @@ pub(super) fn read(r: &Reader<'_>, domain: &str) -> Result<Option<DialSettings>,
 
     let plan_name = name("call.dialplan");
     if let Some(text) = r.text(&plan_name).filter(|t| !t.is_empty()) {
-        let plan = DialPlan::parse(&text).map_err(|e| refused(&plan_name, &text, e))?;
+        let plan = DialPlan::parse(&unescape_leading_plus(&text))
+            .map_err(|e| refused(&plan_name, &text, e))?;
         settings = settings.dial_plan(plan);
     }
 
@@ -56,4 +57,22 @@ pub(super) fn read(r: &Reader<'_>, domain: &str) -> Result<Option<DialSettings>,
     // P1406 is phone-wide and says "do not escape", so 1 turns escaping off.
     let no_escape = r.flag("sip.escapeUrl", false)?;
     Ok(Some(settings.escape_pound(!no_escape)))
+}
+
+/// The vendor writes a rule's leading plus sign as `\+` (its default plan holds `\+x+`); the
+/// dial plan grammar reads a `+` with nothing before it as the plus sign, so the escape is
+/// dropped there. A backslash anywhere else is left for the parser to refuse.
+fn unescape_leading_plus(plan: &str) -> String {
+    let mut out = String::with_capacity(plan.len());
+    let mut rule_start = true;
+    let mut chars = plan.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' && rule_start && chars.peek() == Some(&'+') {
+            rule_start = false;
+            continue;
+        }
+        rule_start = matches!(c, '{' | '|' | '^') || c.is_whitespace();
+        out.push(c);
+    }
+    out
 }

@@ -18,35 +18,38 @@ const RING_RULES: u8 = 10;
 pub(super) fn read(r: &Reader<'_>) -> Result<AccountSettings, SettingsError> {
     let name = |alias: &str| r.account_name(alias);
     let defaults = AccountSettings::default();
-    let code = |setting: &str, default: i64, range: std::ops::RangeInclusive<i64>| {
-        r.number(setting, range, default).map(|c| c as i32)
-    };
     Ok(AccountSettings {
-        caller_id_display: {
-            let setting = name("sip.callerIdDisplay");
-            let c = code(&setting, 0, 0..=2)?;
-            CallerIdDisplay::from_code(c).map_err(|e| refused(&setting, &c.to_string(), e))?
-        },
-        reject_anonymous: r.flag(&name("call.rejectAnonymousCall"), false)?,
-        refuse_code: refuse_code(r, "sip.returnCode.callReject", RefuseCode::Busy)?,
-        ringtone: {
-            let setting = name("ring.ringtone");
+        caller_id_display: r.code(
+            &name("sip.callerIdDisplay"),
+            defaults.caller_id_display,
+            "0 (auto), 1 (disabled) or 2 (From header)",
+            |c| CallerIdDisplay::from_code(i32::try_from(c).ok()?).ok(),
+        )?,
+        reject_anonymous: r.flag(&name("call.rejectAnonymousCall"), defaults.reject_anonymous)?,
+        refuse_code: refuse_code(r, "sip.returnCode.callReject", defaults.refuse_code)?,
+        ringtone: r.code(
+            &name("ring.ringtone"),
+            defaults.ringtone,
+            "0 (system), 1-3 (custom), 4 (silent) or 5 (default)",
             // The account tone has no "no ring tone" choice; only matching rules do.
-            let c = code(&setting, 0, 0..=5)?;
-            Ringtone::from_code(c).map_err(|e| refused(&setting, &c.to_string(), e))?
-        },
+            |c| match c {
+                0..=5 => Ringtone::from_code(c as i32).ok(),
+                _ => None,
+            },
+        )?,
         ring_rules: ring_rules(r)?,
         ignore_alert_info: r.flag(&name("ring.ignoreSipAlertInfo"), false)?,
-        auto_answer: {
-            let setting = name("call.autoAnswer");
-            let c = code(&setting, 0, 0..=2)?;
-            AutoAnswerMode::from_code(c).map_err(|e| refused(&setting, &c.to_string(), e))?
-        },
+        auto_answer: r.code(
+            &name("call.autoAnswer"),
+            defaults.auto_answer,
+            "0 (off), 1 (all calls) or 2 (intercom and paging only)",
+            |c| AutoAnswerMode::from_code(i32::try_from(c).ok()?).ok(),
+        )?,
         auto_answer_numbers: auto_answer_numbers(r)?,
         auto_answer_delay: Duration::from_secs(r.number(
             "call.autoAnswerDelay.value",
             0..=MAX_AUTO_ANSWER_DELAY.as_secs() as i64,
-            0,
+            defaults.auto_answer_delay.as_secs() as i64,
         )? as u64),
         allow_intercom_auto_answer: r.flag(
             &name("intercom.allowAutoAnswer"),
@@ -54,12 +57,21 @@ pub(super) fn read(r: &Reader<'_>) -> Result<AccountSettings, SettingsError> {
         )?,
         custom_intercom_marker: Some(r.string(&name("intercom.customCallInfoForAutoAnswer")))
             .filter(|m| !m.is_empty()),
-        intercom_warning_tone: r.flag(&name("intercom.playWarningToneForAutoAnswer"), false)?,
-        mute_on_intercom_answer: r.flag(&name("intercom.muteOnAnswerIntercom"), false)?,
-        dnd_code: refuse_code(r, "sip.returnCode.dnd", RefuseCode::TemporarilyUnavailable)?,
-        disable_call_waiting: call_waiting_disabled(r)?,
+        intercom_warning_tone: r.flag(
+            &name("intercom.playWarningToneForAutoAnswer"),
+            defaults.intercom_warning_tone,
+        )?,
+        mute_on_intercom_answer: r.flag(
+            &name("intercom.muteOnAnswerIntercom"),
+            defaults.mute_on_intercom_answer,
+        )?,
+        dnd_code: refuse_code(r, "sip.returnCode.dnd", defaults.dnd_code)?,
+        disable_call_waiting: call_waiting_disabled(r, defaults.disable_call_waiting)?,
         // P186 says "disable" with 1, like P91.
-        disable_call_waiting_tone: r.flag("call.callWaiting.enableTone", false)?,
+        disable_call_waiting_tone: r.flag(
+            "call.callWaiting.enableTone",
+            defaults.disable_call_waiting_tone,
+        )?,
         ..defaults
     })
 }
@@ -116,7 +128,7 @@ fn auto_answer_numbers(r: &Reader<'_>) -> Result<Vec<CallerPattern>, SettingsErr
 
 /// Call waiting: the account's P26063 (0 follow the phone, 1 allow, 2 disable) over the
 /// phone-wide P91 (1 disables).
-fn call_waiting_disabled(r: &Reader<'_>) -> Result<bool, SettingsError> {
+fn call_waiting_disabled(r: &Reader<'_>, default: bool) -> Result<bool, SettingsError> {
     let account = r.code(
         &r.account_name("call.callWaiting"),
         None,
@@ -130,6 +142,6 @@ fn call_waiting_disabled(r: &Reader<'_>) -> Result<bool, SettingsError> {
     )?;
     match account {
         Some(disabled) => Ok(disabled),
-        None => r.flag("call.callWaiting.enable", false),
+        None => r.flag("call.callWaiting.enable", default),
     }
 }

@@ -38,7 +38,7 @@ pub(super) fn read(r: &Reader<'_>) -> Result<AccountSettings, SettingsError> {
             },
         )?,
         ring_rules: ring_rules(r)?,
-        ignore_alert_info: r.flag(&name("ring.ignoreSipAlertInfo"), false)?,
+        ignore_alert_info: r.flag(&name("ring.ignoreSipAlertInfo"), defaults.ignore_alert_info)?,
         auto_answer: r.code(
             &name("call.autoAnswer"),
             defaults.auto_answer,

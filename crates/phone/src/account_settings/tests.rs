@@ -159,10 +159,13 @@ fn assert_names(error: &SettingsError, name: &str, value: &str) {
 
 #[test]
 fn every_name_read_resolves_in_the_schema() {
-    let store = Store::fresh()
+    // Set what makes the other names be read: a server (dialing) and every ring rule.
+    let mut store = Store::fresh()
         .with("account.1.sip.server.1.address", "pbx.example.com")
-        .with("account.2.sip.server.1.address", "pbx.example.com")
-        .with("account.1.ring.match.1.callerId", "2001");
+        .with("account.2.sip.server.1.address", "pbx.example.com");
+    for n in 1..=10 {
+        store = store.with(&format!("account.1.ring.match.{n}.callerId"), "2001");
+    }
     read_ok(&store, 1);
     read_ok(&store, 2);
     let asked = store.asked.borrow();
@@ -177,6 +180,7 @@ fn every_name_read_resolves_in_the_schema() {
     assert!(asked.contains("account.2.call.dialplan"));
     assert!(asked.contains("sip.returnCode.dnd"));
     assert!(asked.contains("sip.escapeUrl"));
+    assert!(asked.contains("account.1.ring.match.10.ringtone"));
 }
 
 #[test]

@@ -6,9 +6,11 @@
 //! the dial session that turns keys into an outgoing call's target ([`dialing`]), the
 //! policy that rings, answers or refuses a new call ([`incoming`]), the call forwarding
 //! decisions for an account ([`forwarding`]), the events the phone reports with the
-//! Action URLs they send ([`events`]), and what the call history keeps of an ended call
-//! ([`call_log`]).
+//! Action URLs they send ([`events`]), what the call history keeps of an ended call
+//! ([`call_log`]), each account's call settings as the configuration holds them
+//! ([`account_settings`]), and one call's INVITE dialog with its offer/answer ([`call`]).
 
+pub mod account_settings;
 pub mod call;
 pub mod call_log;
 pub mod dialing;

@@ -19,3 +19,4 @@ pub mod events;
 pub mod forwarding;
 pub mod incoming;
 pub mod media_setup;
+pub mod phone;

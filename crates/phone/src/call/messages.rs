@@ -19,8 +19,8 @@ const BRANCH_COOKIE: &str = "z9hG4bK";
 /// What we accept in a dialog (Allow).
 pub(super) const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, NOTIFY, MESSAGE";
 
-/// `bytes` random bytes as lowercase hex.
-pub(super) fn random_hex(rng: &mut impl RngCore, bytes: usize) -> String {
+/// `bytes` random bytes as lowercase hex (tags, Call-IDs, branches).
+pub fn random_hex(rng: &mut impl RngCore, bytes: usize) -> String {
     let mut raw = vec![0u8; bytes];
     rng.fill_bytes(&mut raw);
     raw.iter().map(|b| format!("{b:02x}")).collect()
@@ -51,7 +51,7 @@ pub(super) fn sdp_of(message: &Message) -> Result<Option<SessionDescription>, Ca
 
 /// Where requests to `uri` can go without a proxy: its address when the host is an IP
 /// address (port 5060, or 5061 for `sips:`/TLS).
-pub(super) fn direct_target(uri: &Uri) -> Option<Target> {
+pub fn direct_target(uri: &Uri) -> Option<Target> {
     let sip = uri.as_sip()?;
     let ip = match sip.host() {
         Host::Ipv4(ip) => IpAddr::V4(*ip),

@@ -12,6 +12,8 @@
 
 mod messages;
 mod remote;
+
+pub use messages::{direct_target, random_hex as random_tag};
 #[cfg(test)]
 mod tests;
 mod uac;

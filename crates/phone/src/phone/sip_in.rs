@@ -1,0 +1,195 @@
+//! What the accounts report: requests (a new call, or one for a call in progress),
+//! responses to the calls' requests, and requests that failed.
+
+use std::time::Instant;
+
+use handset_sip::account::RequestId;
+use handset_sip::header::HeaderKind;
+use handset_sip::locate::Target;
+use handset_sip::message::response_to;
+use handset_sip::transaction::TransactionKey;
+use handset_sip::{Message, Method, StatusCode};
+
+use super::{CallEntry, Phone, PhoneOutput, SipCommand};
+use crate::call::{Call, Direction};
+use crate::events::{Party, PhoneEvent};
+use crate::incoming::{decide, IncomingDecision, IncomingHeaders, LineState};
+
+/// Where an incoming call's own To tag comes from when the phone refuses it without a call.
+const REFUSAL_TAG_BYTES: usize = 6;
+
+impl Phone {
+    /// A request that arrived for `account` from `from`; `id` answers it.
+    pub fn handle_request(
+        &mut self,
+        now: Instant,
+        account: u8,
+        id: RequestId,
+        request: &Message,
+        from: Target,
+    ) {
+        let owner = self
+            .calls
+            .iter()
+            .find(|(_, e)| e.call.account() == account && e.call.owns(request))
+            .map(|(handle, _)| *handle);
+        if let Some(handle) = owner {
+            if let Some(entry) = self.calls.get_mut(&handle) {
+                entry.call.handle_request(now, id, request);
+            }
+            return self.pump(now, handle);
+        }
+        let in_dialog = request
+            .headers()
+            .to()
+            .ok()
+            .is_some_and(|to| to.tag().is_some());
+        match request.method() {
+            Some(Method::Ack) => {}
+            Some(Method::Invite) if !in_dialog => self.new_call(now, account, id, request, from),
+            Some(Method::Options) if !in_dialog => self.answer_plainly(account, id, request, 200),
+            Some(Method::Message) if !in_dialog => self.answer_plainly(account, id, request, 200),
+            _ => self.answer_plainly(account, id, request, 481),
+        }
+    }
+
+    /// A response for one of the calls' requests.
+    pub fn handle_response(
+        &mut self,
+        now: Instant,
+        account: u8,
+        key: &TransactionKey,
+        response: &Message,
+    ) {
+        let owner = self
+            .calls
+            .iter()
+            .find(|(_, e)| e.call.account() == account && e.call.owns(response))
+            .map(|(handle, _)| *handle);
+        if let Some(handle) = owner {
+            if let Some(entry) = self.calls.get_mut(&handle) {
+                entry.call.handle_response(now, key, response);
+            }
+            self.pump(now, handle);
+        }
+    }
+
+    /// A request of the calls got no final response.
+    pub fn handle_request_failed(&mut self, now: Instant, account: u8, key: &TransactionKey) {
+        let handles: Vec<_> = self
+            .calls
+            .iter()
+            .filter(|(_, e)| e.call.account() == account)
+            .map(|(handle, _)| *handle)
+            .collect();
+        for handle in handles {
+            if let Some(entry) = self.calls.get_mut(&handle) {
+                entry.call.handle_request_failed(now, key);
+            }
+            self.pump(now, handle);
+        }
+    }
+
+    /// A new INVITE: refuse it, ring, or answer it by the account's incoming policy.
+    fn new_call(
+        &mut self,
+        now: Instant,
+        account: u8,
+        id: RequestId,
+        invite: &Message,
+        from: Target,
+    ) {
+        let Some(entry) = self.accounts.get(&account).cloned() else {
+            return self.answer_plainly(account, id, invite, 404);
+        };
+        if !entry.settings.enabled {
+            return self.answer_plainly(account, id, invite, 404);
+        }
+        let line = if self.calls.is_empty() {
+            LineState::Idle
+        } else {
+            LineState::InCall
+        };
+        let incoming = decide(
+            &IncomingHeaders::from_message(invite),
+            &entry.settings.incoming,
+            line,
+        );
+        let remote = Party {
+            number: incoming.caller.number.clone().unwrap_or_default(),
+            display_name: incoming.caller.name.clone(),
+        };
+        let call_id = invite.headers().call_id().unwrap_or_default().to_owned();
+        let info = self.call_info(account, &call_id, Direction::Incoming, remote);
+        if let IncomingDecision::Reject { status, .. } = incoming.decision {
+            self.outputs
+                .push_back(PhoneOutput::Event(PhoneEvent::CallRejected { call: info }));
+            return self.answer_plainly(account, id, invite, status);
+        }
+        let Some(port) = self.ports.take() else {
+            return self.answer_plainly(account, id, invite, 486);
+        };
+        let Ok(params) = self.call_params(&entry, port) else {
+            self.ports.release(port);
+            return self.answer_plainly(account, id, invite, 480);
+        };
+        let Ok(call) = Call::receive(params, id.clone(), invite.clone(), from) else {
+            self.ports.release(port);
+            // An offer we cannot answer.
+            return self.answer_plainly(account, id, invite, 488);
+        };
+        let auto_answer_at = match incoming.decision {
+            IncomingDecision::AutoAnswer { delay, .. } => Some(now + delay),
+            _ => None,
+        };
+        let ring_until = Some(now + entry.settings.ring_timeout);
+        self.outputs
+            .push_back(PhoneOutput::Event(PhoneEvent::IncomingCall {
+                call: info.clone(),
+            }));
+        self.add_call(
+            now,
+            CallEntry {
+                call,
+                port,
+                info,
+                started: now,
+                established: None,
+                auto_answer_at,
+                ring_until,
+                muted: matches!(
+                    incoming.decision,
+                    IncomingDecision::AutoAnswer { muted: true, .. }
+                ),
+                codec: None,
+                ring_timed_out: false,
+            },
+        );
+    }
+
+    /// Answers a request outside any call with `status` and nothing else.
+    fn answer_plainly(&mut self, account: u8, id: RequestId, request: &Message, status: u16) {
+        let Some(code) = StatusCode::new(status) else {
+            return;
+        };
+        let Ok(mut response) = response_to(request, code, None) else {
+            return;
+        };
+        let has_tag = request
+            .headers()
+            .to()
+            .ok()
+            .is_some_and(|to| to.tag().is_some());
+        if !has_tag && request.method() != Some(&Method::Cancel) {
+            let tag = crate::call::random_tag(&mut self.rng, REFUSAL_TAG_BYTES);
+            response.with_to_tag(&tag);
+        }
+        if let Some(agent) = &self.settings.user_agent {
+            response.header(HeaderKind::Server, agent);
+        }
+        self.outputs.push_back(PhoneOutput::Sip {
+            account,
+            command: SipCommand::Respond { id, response },
+        });
+    }
+}

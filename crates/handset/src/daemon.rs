@@ -16,8 +16,11 @@ use crate::api;
 use crate::datadir::{DataDir, Identity};
 use crate::endpoints::{Endpoints, SipEndpoint};
 use crate::phone_runtime::control::PhoneHandle;
+use crate::phone_runtime::link::{PhoneInput, PhoneLink};
+use crate::phone_runtime::media::AudioFiles;
+use crate::phone_runtime::task::PhoneTask;
 use crate::sip_runtime::dns::{configured_servers, DnsResolver};
-use crate::sip_runtime::{SipRuntime, StatusBoard};
+use crate::sip_runtime::{SipRuntime, StatusBoard, SHUTDOWN_WAIT};
 
 /// How far past the requested SIP port to look for a free one.
 const SIP_PORT_SEARCH: u16 = 100;
@@ -43,6 +46,8 @@ pub struct RunOptions {
     pub model: Option<String>,
     /// DNS servers given on the command line (empty: configured or system ones).
     pub dns: Vec<SocketAddr>,
+    /// Audio files for calls instead of a sound card (`--audio-in`, `--audio-out`).
+    pub audio: AudioFiles,
 }
 
 /// State shared by the daemon's tasks.
@@ -64,6 +69,8 @@ pub struct Shared {
     pub registrations: StatusBoard,
     /// Commands to the phone task (calls).
     pub phone: PhoneHandle,
+    /// Between the account tasks and the phone task.
+    pub phone_link: PhoneLink,
 }
 
 /// Runs the daemon until SIGINT or SIGTERM.
@@ -122,7 +129,8 @@ pub async fn run(options: RunOptions) -> Result<()> {
             })
             .collect(),
     };
-    let (phone_commands, _phone_inbox) = tokio::sync::mpsc::channel(PHONE_COMMAND_QUEUE);
+    let (phone_commands, phone_inbox) = tokio::sync::mpsc::channel(PHONE_COMMAND_QUEUE);
+    let (phone_link, phone_inputs) = PhoneLink::new();
     let shared = Arc::new(Shared {
         dir: dir.clone(),
         identity,
@@ -132,7 +140,12 @@ pub async fn run(options: RunOptions) -> Result<()> {
         endpoints: endpoints.clone(),
         registrations: StatusBoard::default(),
         phone: PhoneHandle::new(phone_commands),
+        phone_link,
     });
+    let (stop_phone, phone_stopped) = tokio::sync::oneshot::channel();
+    let phone_task = PhoneTask::new(Arc::clone(&shared), options.audio.clone())
+        .context("cannot start the phone")?;
+    let phone_task = tokio::spawn(phone_task.run(phone_inputs, phone_inbox, phone_stopped));
     let runtime = SipRuntime::new(Arc::clone(&shared), sip, dns);
     watch_config(&shared, &runtime);
     runtime.start_all().await;
@@ -153,6 +166,14 @@ pub async fn run(options: RunOptions) -> Result<()> {
     tracing::info!(web = %http_addr, model = profile.id, mac = %shared.identity.mac, "ready");
 
     let result = server.await.context("web server failed");
+    // Calls end first (BYE goes out through the accounts), then the accounts unregister.
+    let _ = stop_phone.send(());
+    if tokio::time::timeout(SHUTDOWN_WAIT, phone_task)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the phone did not stop in time");
+    }
     runtime.shutdown().await;
     let _ = std::fs::remove_file(dir.endpoints_path());
     let _ = std::fs::remove_file(dir.token_path());
@@ -269,6 +290,7 @@ fn watch_config(shared: &Arc<Shared>, runtime: &Arc<SipRuntime>) {
     };
     let (restart, mut restarts) = tokio::sync::mpsc::unbounded_channel::<u8>();
     let runtime = Arc::clone(runtime);
+    let phone = Arc::clone(shared);
     tokio::spawn(async move {
         while let Some(account) = restarts.recv().await {
             runtime.restart(account).await;
@@ -286,6 +308,7 @@ fn watch_config(shared: &Arc<Shared>, runtime: &Arc<SipRuntime>) {
             for account in accounts {
                 let _ = restart.send(account);
             }
+            phone.phone_link.report(PhoneInput::Reload);
             if set.restart_required() {
                 tracing::warn!("some applied settings take effect after a restart");
             }

@@ -60,6 +60,12 @@ pub enum Command {
         /// "Preferred DNS server", else the system's.
         #[arg(long = "dns", value_name = "ADDR", value_parser = parse_dns_server)]
         dns: Vec<SocketAddr>,
+        /// Play this WAV file into every call (looping) instead of silence.
+        #[arg(long, value_name = "WAV")]
+        audio_in: Option<PathBuf>,
+        /// Record what a call hears into this WAV file (a second call at once gets `-N`).
+        #[arg(long, value_name = "WAV")]
+        audio_out: Option<PathBuf>,
     },
     /// Show the running phone's status.
     Status {
@@ -101,6 +107,8 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
             mac,
             model,
             dns,
+            audio_in,
+            audio_out,
         } => {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -113,6 +121,10 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
                 mac,
                 model,
                 dns,
+                audio: crate::phone_runtime::media::AudioFiles {
+                    input: audio_in,
+                    output: audio_out,
+                },
             }))?;
             Ok(ExitCode::SUCCESS)
         }

@@ -191,6 +191,29 @@ impl RtpPortAllocator {
         Err(PortError::Exhausted { first, last })
     }
 
+    /// Binds RTP at `port` on `ip` and RTCP at the port above (none with `rtcp_mux`): the
+    /// port the call's SDP already announced.
+    pub fn bind_at(
+        &self,
+        ip: IpAddr,
+        port: u16,
+        rtcp_mux: bool,
+    ) -> Result<MediaSockets, PortError> {
+        let rtp = SocketAddr::new(ip, port);
+        let taken = |addr| PortError::Bind {
+            addr,
+            source: io::Error::from(io::ErrorKind::AddrInUse),
+        };
+        let rtp = self.bind_free(rtp)?.ok_or_else(|| taken(rtp))?;
+        let rtcp = if rtcp_mux {
+            None
+        } else {
+            let addr = SocketAddr::new(ip, port.saturating_add(1));
+            Some(self.bind_free(addr)?.ok_or_else(|| taken(addr))?)
+        };
+        Ok(MediaSockets { rtp, rtcp })
+    }
+
     /// Binds `addr`; `None` when another socket holds it.
     fn bind_free(&self, addr: SocketAddr) -> Result<Option<UdpSocket>, PortError> {
         match bind_udp(addr, self.settings.dscp) {

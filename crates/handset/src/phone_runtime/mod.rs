@@ -2,3 +2,6 @@
 //! media worker (audio) and the control API.
 
 pub mod control;
+pub mod link;
+pub mod media;
+pub mod task;

@@ -4,11 +4,13 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use handset_phone::phone::SipCommand;
 use handset_sip::account::{Account, AccountEvent, Need, RequestId, Transmit};
 use handset_sip::body::MessageClass;
 use handset_sip::locate::{Target, TransportKind};
 use handset_sip::message::response_to;
 use handset_sip::registration::{RegistrationEvent, RegistrationState};
+use handset_sip::transaction::TransactionKey;
 use handset_sip::{Message, Method, StatusCode};
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
@@ -18,6 +20,7 @@ use super::settings::AccountSettings;
 use super::transport::{Destination, Inbound, Transports};
 use super::SHUTDOWN_WAIT;
 use crate::daemon::Shared;
+use crate::phone_runtime::link::PhoneInput;
 
 /// Reads and drops what arrives on an inactive account's socket, so nothing piles up.
 pub(super) async fn drain(account: u8, socket: UdpSocket, mut stopped: oneshot::Receiver<()>) {
@@ -75,6 +78,8 @@ impl AccountTask {
                 }
             };
         let mut core = Account::new(self.settings.config.clone(), rand::random(), Instant::now());
+        let mut commands = self.shared.phone_link.attach(account);
+        let mut published_local = None;
         self.board("registering".to_owned());
         core.start(Instant::now());
         let mut stopping_until: Option<Instant> = None;
@@ -82,6 +87,15 @@ impl AccountTask {
             let finished = self.drive(&mut core, &transports).await;
             if finished {
                 break;
+            }
+            let local = core
+                .local_address()
+                .map(|address| (address, core.transport()));
+            if local != published_local {
+                published_local = local;
+                self.shared
+                    .phone_link
+                    .report(PhoneInput::Local { account, local });
             }
             if stopping_until.is_some_and(|until| Instant::now() >= until) {
                 break;
@@ -111,11 +125,15 @@ impl AccountTask {
                         break;
                     }
                 },
+                Some(command) = commands.recv() => {
+                    self.carry_out(&mut core, command);
+                }
                 () = tokio::time::sleep_until(tokio::time::Instant::from_std(wake)) => {
                     core.handle_timeout(Instant::now());
                 }
             }
         }
+        self.shared.phone_link.detach(account);
         transports.shutdown();
         drop_inbound(&mut inbound);
         self.board("not registered".to_owned());
@@ -169,6 +187,35 @@ impl AccountTask {
             self.board(state);
         }
         stopped
+    }
+
+    /// Does what the phone asks of the account; a request that cannot go out is reported as
+    /// failed at once.
+    fn carry_out(&mut self, core: &mut Account, command: SipCommand) {
+        let account = self.settings.account;
+        let now = Instant::now();
+        match command {
+            SipCommand::Send { request, to } => {
+                if let Err(e) = core.send_request(now, &request, to) {
+                    tracing::warn!(account, error = %e, "cannot send the phone's request");
+                    if let Ok(key) = TransactionKey::of_sent_request(&request) {
+                        self.shared
+                            .phone_link
+                            .report(PhoneInput::Failed { account, key });
+                    }
+                }
+            }
+            SipCommand::SendAck { request, to } => {
+                if let Err(e) = core.send_stateless(&request, to) {
+                    tracing::warn!(account, error = %e, "cannot send the ACK");
+                }
+            }
+            SipCommand::Respond { id, response } => {
+                if let Err(e) = core.respond(now, &id, response) {
+                    tracing::debug!(account, error = %e, "cannot answer");
+                }
+            }
+        }
     }
 
     async fn send(&mut self, core: &mut Account, transports: &Transports, transmit: Transmit) {
@@ -229,7 +276,18 @@ impl AccountTask {
                 }
             },
             AccountEvent::Request { id, request, from } => {
-                answer_without_phone(core, account, &id, &request, from);
+                let method = request
+                    .method()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                tracing::debug!(account, %method, from = %from.addr, "request received");
+                // The phone answers; if it is gone (shutting down), answer as a phone that
+                // cannot take a call.
+                let phone = &self.shared.phone_link;
+                if let Err(unsent) = phone.report_request(account, id, request, from) {
+                    let (id, request, from) = *unsent;
+                    answer_without_phone(core, account, &id, &request, from);
+                }
             }
             AccountEvent::Challenged { reason } => {
                 tracing::info!(account, %reason, "incoming INVITE challenged");
@@ -258,10 +316,17 @@ impl AccountTask {
                 tracing::warn!(account, package = package.token(), %reason, "subscription failed");
             }
             AccountEvent::Response { key, response } => {
-                tracing::debug!(account, ?key, status = ?response.status(), "response");
+                self.shared.phone_link.report(PhoneInput::Response {
+                    account,
+                    key,
+                    response,
+                });
             }
             AccountEvent::RequestFailed { key, reason } => {
-                tracing::debug!(account, ?key, ?reason, "request failed");
+                tracing::info!(account, ?reason, "a call request got no answer");
+                self.shared
+                    .phone_link
+                    .report(PhoneInput::Failed { account, key });
             }
             AccountEvent::Stopped => {}
         }

@@ -192,7 +192,9 @@ fn write_tls_files(dir: &Path, tls_cfg: &Path) {
     std::fs::write(tls_cfg, text).unwrap();
 }
 
-/// The routing script: REGISTERs are challenged, then saved and logged; nothing else is served.
+/// The routing script: REGISTERs are challenged, then saved and logged; a new INVITE is
+/// challenged (proxy authentication), record-routed and relayed to the registered contact of
+/// its Request-URI's user; requests in a dialog follow their Route.
 fn config(transport: Transport, port: u16, tls_cfg: Option<&Path>) -> String {
     let proto = transport.name();
     let mut globals = format!(
@@ -245,7 +247,25 @@ request_route {{
         if (!save("location")) {{ sl_reply_error(); }}
         exit;
     }}
-    sl_send_reply("404", "Not here");
+    if (has_totag()) {{
+        if (loose_route()) {{ t_relay(); exit; }}
+        if (is_method("ACK")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}
+        sl_send_reply("404", "Not here");
+        exit;
+    }}
+    if (is_method("CANCEL")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}
+    if (is_method("INVITE")) {{
+        if (!pv_proxy_check("$fd", "{PASSWORD}", "0")) {{
+            proxy_challenge("$fd", "1");
+            exit;
+        }}
+        consume_credentials();
+        xlog("L_NOTICE", "INVITE from $fu to $ru relayed\n");
+    }}
+    if (!is_method("INVITE|MESSAGE|OPTIONS|INFO")) {{ sl_send_reply("404", "Not here"); exit; }}
+    record_route();
+    if (!lookup("location")) {{ sl_send_reply("404", "Not Found"); exit; }}
+    t_relay();
 }}
 "#
     )

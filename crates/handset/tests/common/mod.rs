@@ -1,6 +1,7 @@
 //! Running the `handset` binary from integration tests.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub(crate) mod baresip;
 pub(crate) mod kamailio;
 pub(crate) mod phone;
 

@@ -59,6 +59,7 @@ impl Phone {
                 return Err(e);
             }
         };
+        let params_ip = params.media.address;
         let destination = direct_target(&uri);
         let to = NameAddr::new(uri.clone());
         let call = match Call::dial(params, uri.clone(), to, destination) {
@@ -88,6 +89,7 @@ impl Phone {
         Ok(self.add_call(
             now,
             CallEntry {
+                local_ip: params_ip,
                 call,
                 port,
                 info,

@@ -81,10 +81,7 @@ impl Phone {
             },
             credentials,
             user_agent: self.settings.user_agent.clone(),
-            media: account
-                .settings
-                .media
-                .media_config(self.settings.media_address, port),
+            media: account.settings.media.media_config(local.ip(), port),
             seed: self.rng.next_u64(),
         })
     }
@@ -193,10 +190,8 @@ impl Phone {
                     negotiated.codec.codec.clock_rate()
                 ));
                 let account = entry.call.account();
-                let cname = format!(
-                    "{}@{}",
-                    entry.info.local.number, self.settings.media_address
-                );
+                let local_ip = entry.local_ip;
+                let cname = format!("{}@{local_ip}", entry.info.local.number);
                 let Some(settings) = self.accounts.get(&account).map(|a| {
                     a.settings.media.media_settings(
                         self.settings.audio_rate,
@@ -207,6 +202,7 @@ impl Phone {
                     return;
                 };
                 MediaCommand::Start(Box::new(MediaStart {
+                    local_ip,
                     local_port: entry.port,
                     negotiated,
                     settings,

@@ -39,8 +39,6 @@ pub type CallHandle = u32;
 /// Phone-wide settings that no account owns.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PhoneSettings {
-    /// The address our SDP gives for RTP.
-    pub media_address: IpAddr,
     /// The first RTP port ("Local RTP Port").
     pub rtp_port_base: u16,
     /// How many RTP ports (each call takes an even one, RTCP the odd one above).
@@ -105,6 +103,8 @@ pub enum MediaCommand {
 /// What a call's stream starts with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MediaStart {
+    /// Our RTP address (the account's local address).
+    pub local_ip: IpAddr,
     /// Our RTP port (RTCP on the next one unless multiplexed).
     pub local_port: u16,
     /// What the offer/answer agreed.
@@ -176,6 +176,8 @@ struct AccountEntry {
 #[derive(Debug)]
 struct CallEntry {
     call: Call,
+    /// Our RTP address and port.
+    local_ip: IpAddr,
     port: u16,
     info: CallInfo,
     started: Instant,

@@ -133,6 +133,7 @@ impl Phone {
             self.ports.release(port);
             return self.answer_plainly(account, id, invite, 480);
         };
+        let params_ip = params.media.address;
         let Ok(call) = Call::receive(params, id.clone(), invite.clone(), from) else {
             self.ports.release(port);
             // An offer we cannot answer.
@@ -150,6 +151,7 @@ impl Phone {
         self.add_call(
             now,
             CallEntry {
+                local_ip: params_ip,
                 call,
                 port,
                 info,

@@ -35,7 +35,6 @@ fn target(last_octet: u8) -> Target {
 fn phone(last_octet: u8, user: &str) -> Phone {
     let mut phone = Phone::new(
         PhoneSettings {
-            media_address: address(last_octet).ip(),
             rtp_port_base: 5004,
             rtp_port_count: 200,
             user_agent: Some("handset-test".into()),

@@ -1,0 +1,156 @@
+//! `handset run` as a phone: registered at Kamailio (digest authentication, calls relayed
+//! with record-routing) together with baresip, it calls baresip and is called by it, driven
+//! from the command line, and each side hears the other's tone. handset plays and records
+//! WAV files (`--audio-in`, `--audio-out`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::baresip::{self, assert_hears, write_tone};
+use common::kamailio::{available, Kamailio, Transport, PASSWORD};
+use common::phone::{configure, free_port, poll, show_logs, start_handset_with, wait_for};
+use common::{run, stderr, stdout};
+use handset::history::{database_path, CallHistory, HistoryQuery};
+
+/// Hz of the tone baresip sends.
+const THEIR_TONE: f64 = 440.0;
+/// Hz of the tone handset sends.
+const OUR_TONE: f64 = 1000.0;
+
+/// The calls `handset calls --json` lists.
+fn calls(dir: &Path) -> Vec<serde_json::Value> {
+    let output = run(dir, &["calls", "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    serde_json::from_str(&stdout(&output)).unwrap()
+}
+
+/// Waits until the only call is in `state`.
+fn wait_call_state(dir: &Path, state: &str, logs: &[&Path]) {
+    wait_for(
+        Duration::from_secs(15),
+        &format!("a call {state}"),
+        logs,
+        || calls(dir).first().is_some_and(|c| c["state"] == state),
+    );
+}
+
+#[test]
+fn calls_baresip_and_is_called_by_it_through_kamailio() {
+    if !available("call_kamailio", Transport::Udp) || !baresip::available("call_kamailio") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let work = tmp.path();
+    let kamailio = Kamailio::start(&work.join("kamailio"), Transport::Udp, free_port());
+    let server = kamailio.address();
+    let kamailio_log = kamailio.log_path();
+
+    // handset as 1001, playing its tone and recording what it hears.
+    let dir = work.join("phone");
+    let log = work.join("handset.log");
+    configure(
+        &dir,
+        &log,
+        &["P271", "1", "P47", &server, "P35", "1001", "P34", PASSWORD],
+    );
+    let ours = work.join("ours.wav");
+    write_tone(&ours, OUR_TONE, 30.0);
+    let heard = work.join("heard.wav");
+    let mut daemon = start_handset_with(
+        &dir,
+        &log,
+        &[
+            "--audio-in",
+            ours.to_str().unwrap(),
+            "--audio-out",
+            heard.to_str().unwrap(),
+        ],
+    );
+    let logs = [log.as_path(), kamailio_log.as_path()];
+    wait_for(Duration::from_secs(20), "handset registered", &logs, || {
+        kamailio.accepted_registers("1001") > 0
+    });
+
+    // baresip as 1002, answering by itself.
+    let theirs = work.join("theirs.wav");
+    write_tone(&theirs, THEIR_TONE, 30.0);
+    let answering = work.join("baresip-answering");
+    std::fs::create_dir_all(&answering).unwrap();
+    let account = format!(
+        "<sip:1002@{server}>;auth_pass={PASSWORD};answermode=auto;audio_codecs=PCMU;regint=600"
+    );
+    let baresip_log = answering.join("baresip.log");
+    let mut baresip = baresip::start(&answering, &theirs, baresip::sip_port(), &account, &[]);
+    let logs = [log.as_path(), kamailio_log.as_path(), baresip_log.as_path()];
+    wait_for(Duration::from_secs(20), "baresip registered", &logs, || {
+        kamailio.accepted_registers("1002") > 0
+    });
+
+    // handset calls baresip.
+    let dial = run(&dir, &["dial", "1002"]);
+    assert!(
+        dial.status.success(),
+        "{}\n{}",
+        stderr(&dial),
+        show_logs(&logs)
+    );
+    wait_call_state(&dir, "established", &logs);
+    let call = &calls(&dir)[0];
+    assert_eq!(call["direction"], "outgoing");
+    assert_eq!(call["codec"], "pcmu/8000");
+    std::thread::sleep(Duration::from_secs(3));
+    let hangup = run(&dir, &["hangup"]);
+    assert!(hangup.status.success(), "{}", stderr(&hangup));
+    assert!(
+        poll(Duration::from_secs(10), || calls(&dir).is_empty()),
+        "the call did not end\n{}",
+        show_logs(&logs)
+    );
+    assert_hears(
+        &baresip::recording(&answering),
+        OUR_TONE,
+        THEIR_TONE,
+        "baresip",
+    );
+    assert_hears(&heard, THEIR_TONE, OUR_TONE, "handset");
+    baresip.terminate(Duration::from_secs(5));
+
+    // baresip calls handset, which answers from the command line.
+    let calling = work.join("baresip-calling");
+    std::fs::create_dir_all(&calling).unwrap();
+    let account = format!("<sip:1002@{server}>;auth_pass={PASSWORD};audio_codecs=PCMU;regint=0");
+    let calling_log = calling.join("baresip.log");
+    let logs = [log.as_path(), kamailio_log.as_path(), calling_log.as_path()];
+    std::fs::remove_file(&heard).ok();
+    let target = format!("/dial sip:1001@{server}");
+    let _caller = baresip::start(&calling, &theirs, baresip::sip_port(), &account, &[&target]);
+    wait_call_state(&dir, "ringing", &logs);
+    assert_eq!(calls(&dir)[0]["direction"], "incoming");
+    let answer = run(&dir, &["answer"]);
+    assert!(answer.status.success(), "{}", stderr(&answer));
+    wait_call_state(&dir, "established", &logs);
+    std::thread::sleep(Duration::from_secs(3));
+    let hangup = run(&dir, &["hangup"]);
+    assert!(hangup.status.success(), "{}", stderr(&hangup));
+    assert!(
+        poll(Duration::from_secs(10), || calls(&dir).is_empty()),
+        "the call did not end\n{}",
+        show_logs(&logs)
+    );
+    assert_hears(
+        &baresip::recording(&calling),
+        OUR_TONE,
+        THEIR_TONE,
+        "baresip",
+    );
+    assert_hears(&heard, THEIR_TONE, OUR_TONE, "handset");
+
+    // Both calls are in the call log.
+    let history = CallHistory::open(&database_path(&dir)).unwrap();
+    let logged = history.list(&HistoryQuery::default()).unwrap();
+    assert_eq!(logged.len(), 2, "{logged:?}");
+    assert!(daemon.terminate(Duration::from_secs(10)));
+}

@@ -2,6 +2,7 @@
 //! and the command-line client that talks to it.
 
 pub mod api;
+pub mod api_calls;
 pub mod cli;
 pub mod daemon;
 pub mod datadir;
@@ -9,6 +10,6 @@ pub mod edit;
 pub mod endpoints;
 pub mod history;
 pub mod logging;
-pub mod phone_runtime;
 pub mod media_runtime;
+pub mod phone_runtime;
 pub mod sip_runtime;

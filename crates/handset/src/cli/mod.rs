@@ -1,6 +1,7 @@
 //! The command line: `handset run`, `handset status`, `handset config …`, `handset models`,
-//! `handset factory-reset`.
+//! `handset factory-reset`, and the call commands (`handset dial`, `handset calls`, …).
 
+pub mod calls;
 pub mod config;
 
 use std::net::SocketAddr;
@@ -70,6 +71,9 @@ pub enum Command {
     /// Read and change the configuration.
     #[command(subcommand)]
     Config(config::ConfigCommand),
+    /// The running phone's calls.
+    #[command(flatten)]
+    Calls(calls::CallCommand),
     /// List the model profiles.
     Models,
     /// Wipe configuration and data, keeping the device identity; prints new passwords.
@@ -118,6 +122,7 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
         }
         Command::Status { json } => status(&dir, json),
         Command::Config(command) => config::execute(&dir, command),
+        Command::Calls(command) => calls::execute(&dir, command),
         Command::Models => {
             println!(
                 "{:<10} {:<10} {:>8} {:>5} {:>5}",

@@ -6,6 +6,7 @@
 //! - `GET /api/v1/status`: device, endpoints, accounts.
 //! - `POST /api/v1/config/edit`: an [`Edit`], answered with its [`Outcome`].
 //! - `GET /api/v1/config/export?format=text|xml|xml2&changed=true&secrets=false`.
+//! - `/api/v1/calls…`: the calls, see [`crate::api_calls`].
 
 use std::sync::Arc;
 
@@ -27,6 +28,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v1/status", get(status))
         .route("/api/v1/config/edit", post(config_edit))
         .route("/api/v1/config/export", get(config_export))
+        .merge(crate::api_calls::router())
         .layer(middleware::from_fn_with_state(
             Arc::clone(&shared),
             require_token,

@@ -114,6 +114,13 @@ fn read_json<T: DeserializeOwned>(mut response: ureq::http::Response<ureq::Body>
     let status = response.status();
     let body = response.body_mut().read_to_string()?;
     if !status.is_success() {
+        // The call routes explain a refusal in `{"error": kind, "message": sentence}`.
+        if let Some(message) = serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v.get("message")?.as_str().map(str::to_owned))
+        {
+            bail!("{message}");
+        }
         bail!("the daemon answered {status}: {body}");
     }
     serde_json::from_str(&body)

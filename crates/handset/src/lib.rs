@@ -2,6 +2,7 @@
 //! and the command-line client that talks to it.
 
 pub mod api;
+pub mod api_calls;
 pub mod cli;
 pub mod daemon;
 pub mod datadir;

@@ -1,6 +1,7 @@
 //! The command line: `handset run`, `handset status`, `handset config …`, `handset models`,
-//! `handset factory-reset`.
+//! `handset factory-reset`, and the call commands (`handset dial`, `handset calls`, …).
 
+pub mod calls;
 pub mod config;
 
 use std::net::SocketAddr;
@@ -76,6 +77,9 @@ pub enum Command {
     /// Read and change the configuration.
     #[command(subcommand)]
     Config(config::ConfigCommand),
+    /// The running phone's calls.
+    #[command(flatten)]
+    Calls(calls::CallCommand),
     /// List the model profiles.
     Models,
     /// Wipe configuration and data, keeping the device identity; prints new passwords.
@@ -130,6 +134,7 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
         }
         Command::Status { json } => status(&dir, json),
         Command::Config(command) => config::execute(&dir, command),
+        Command::Calls(command) => calls::execute(&dir, command),
         Command::Models => {
             println!(
                 "{:<10} {:<10} {:>8} {:>5} {:>5}",

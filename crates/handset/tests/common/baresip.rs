@@ -21,7 +21,7 @@ const MODULES: &str = "/usr/lib/baresip/modules";
 /// Whether baresip and the modules the tests load are installed.
 pub(crate) fn available(test: &str) -> bool {
     tool_available(test, BARESIP, "baresip")
-        && ["g711", "aufile", "sndfile", "srtp", "alsa", "account"]
+        && ["g711", "aufile", "sndfile", "srtp", "alsa", "account", "menu"]
             .iter()
             .all(|module| tool_available(test, &format!("{MODULES}/{module}.so"), "baresip"))
 }
@@ -101,6 +101,7 @@ pub(crate) fn start(
          module sndfile.so\n\
          module srtp.so\n\
          module_app account.so\n\
+         module_app menu.so\n\
          snd_path {dir}\n",
         source = source.display(),
         end = rtp_port + 20,

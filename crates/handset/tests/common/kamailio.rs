@@ -255,7 +255,7 @@ request_route {{
     }}
     if (is_method("CANCEL")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}
     if (is_method("INVITE")) {{
-        if (!pv_proxy_check("$fd", "{PASSWORD}", "0")) {{
+        if (!pv_proxy_authenticate("$fd", "{PASSWORD}", "0")) {{
             proxy_challenge("$fd", "1");
             exit;
         }}

@@ -212,6 +212,7 @@ impl Harness {
             endpoints: endpoints.clone(),
             registrations: StatusBoard::default(),
             phone: PhoneHandle::new(commands),
+            phone_link: crate::phone_runtime::link::PhoneLink::new().0,
         });
         let app = crate::api::router(shared);
         tokio::spawn(async move { axum::serve(listener, app).await });

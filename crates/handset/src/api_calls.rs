@@ -8,10 +8,13 @@
 //!
 //! Without `"call"` the phone picks the obvious call (the ringing one for answer and reject,
 //! the active one otherwise). Failures answer `{"error": kind, "message": sentence}` with
-//! 404 (`not_found`), 409 (`conflict`), 400 (`invalid`) or 503 (`unavailable`).
+//! 404 (`not_found`), 409 (`conflict`), 400 (`invalid`) or 503 (`unavailable`, also when the
+//! phone does not answer within 20 s).
 //! `docs/control-api.md` has an example of each.
 
+use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -30,6 +33,11 @@ const DTMF_DIGITS: &str = "0123456789*#ABCD";
 
 /// Bounds how long one request keeps a call busy sending tones.
 const MAX_DTMF_DIGITS: usize = 64;
+
+/// How long a request waits for the phone task. The phone answers a command once it has
+/// acted on it, without waiting for the peer; a longer wait means it is stuck, and the
+/// client's own 30 s limit should not be what ends the request.
+const PHONE_ANSWER_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The call routes, merged into [`crate::api::router`] behind its token check.
 pub fn router() -> Router<Arc<Shared>> {
@@ -111,6 +119,20 @@ impl IntoResponse for Rejected {
     }
 }
 
+/// Waits for the phone's answer to a command, at most [`PHONE_ANSWER_TIMEOUT`].
+async fn ask<T>(answer: impl Future<Output = Result<T, CommandError>>) -> Result<T, Rejected> {
+    match tokio::time::timeout(PHONE_ANSWER_TIMEOUT, answer).await {
+        Ok(answer) => answer.map_err(Rejected),
+        Err(_) => Err(Rejected(CommandError {
+            kind: "unavailable".into(),
+            message: format!(
+                "the phone did not answer within {} s",
+                PHONE_ANSWER_TIMEOUT.as_secs()
+            ),
+        })),
+    }
+}
+
 /// Reads a JSON body; `None` when the body is empty.
 fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<Option<T>, Rejected> {
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -129,7 +151,7 @@ fn selector(body: &[u8]) -> Result<CallSelector, Rejected> {
 }
 
 async fn list(State(shared): State<Arc<Shared>>) -> Result<Json<Vec<CallSummary>>, Rejected> {
-    Ok(Json(shared.phone.calls().await?))
+    Ok(Json(ask(shared.phone.calls()).await?))
 }
 
 async fn dial(
@@ -157,10 +179,7 @@ async fn dial(
             .into());
         }
     }
-    let call = shared
-        .phone
-        .dial(request.account, target.to_owned())
-        .await?;
+    let call = ask(shared.phone.dial(request.account, target.to_owned())).await?;
     Ok((StatusCode::CREATED, Json(call)))
 }
 
@@ -168,49 +187,49 @@ async fn answer(
     State(shared): State<Arc<Shared>>,
     body: Bytes,
 ) -> Result<Json<CallSummary>, Rejected> {
-    Ok(Json(shared.phone.answer(selector(&body)?).await?))
+    Ok(Json(ask(shared.phone.answer(selector(&body)?)).await?))
 }
 
 async fn reject(
     State(shared): State<Arc<Shared>>,
     body: Bytes,
 ) -> Result<Json<CallSummary>, Rejected> {
-    Ok(Json(shared.phone.reject(selector(&body)?).await?))
+    Ok(Json(ask(shared.phone.reject(selector(&body)?)).await?))
 }
 
 async fn hangup(
     State(shared): State<Arc<Shared>>,
     body: Bytes,
 ) -> Result<Json<CallSummary>, Rejected> {
-    Ok(Json(shared.phone.hangup(selector(&body)?).await?))
+    Ok(Json(ask(shared.phone.hangup(selector(&body)?)).await?))
 }
 
 async fn hold(
     State(shared): State<Arc<Shared>>,
     body: Bytes,
 ) -> Result<Json<CallSummary>, Rejected> {
-    Ok(Json(shared.phone.hold(selector(&body)?).await?))
+    Ok(Json(ask(shared.phone.hold(selector(&body)?)).await?))
 }
 
 async fn resume(
     State(shared): State<Arc<Shared>>,
     body: Bytes,
 ) -> Result<Json<CallSummary>, Rejected> {
-    Ok(Json(shared.phone.resume(selector(&body)?).await?))
+    Ok(Json(ask(shared.phone.resume(selector(&body)?)).await?))
 }
 
 async fn mute(
     State(shared): State<Arc<Shared>>,
     body: Bytes,
 ) -> Result<Json<CallSummary>, Rejected> {
-    Ok(Json(shared.phone.mute(selector(&body)?, true).await?))
+    Ok(Json(ask(shared.phone.mute(selector(&body)?, true)).await?))
 }
 
 async fn unmute(
     State(shared): State<Arc<Shared>>,
     body: Bytes,
 ) -> Result<Json<CallSummary>, Rejected> {
-    Ok(Json(shared.phone.mute(selector(&body)?, false).await?))
+    Ok(Json(ask(shared.phone.mute(selector(&body)?, false)).await?))
 }
 
 async fn dtmf(
@@ -223,7 +242,7 @@ async fn dtmf(
         ))
     })?;
     let digits = dtmf_digits(&request.digits)?;
-    Ok(Json(shared.phone.dtmf(request.call, digits).await?))
+    Ok(Json(ask(shared.phone.dtmf(request.call, digits)).await?))
 }
 
 /// Checks DTMF digits and writes the letters upper-case, as RFC 4733 names the events.

@@ -7,6 +7,7 @@ use std::time::Instant;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
+use super::Rejected;
 use crate::cli::calls::{self as cli_calls, CallChoice, CallCommand};
 use crate::daemon::Shared;
 use crate::datadir::{DataDir, Identity};
@@ -515,4 +516,12 @@ async fn the_command_line_reports_the_api_message() {
     assert_eq!(outcome.1.unwrap_err(), "there is no call 9");
     assert!(outcome.2);
     assert_eq!(api.commands(), ["list", "hold Some(9)", "answer None"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_phone_that_never_answers_is_unavailable() {
+    let stuck = std::future::pending::<Result<CallSummary, CommandError>>();
+    let Rejected(error) = super::ask(stuck).await.unwrap_err();
+    assert_eq!(error.kind, "unavailable");
+    assert_eq!(error.message, "the phone did not answer within 20 s");
 }

@@ -10,6 +10,6 @@ pub mod edit;
 pub mod endpoints;
 pub mod history;
 pub mod logging;
-pub mod phone_runtime;
 pub mod media_runtime;
+pub mod phone_runtime;
 pub mod sip_runtime;

@@ -94,15 +94,30 @@ pub enum Command {
         reply: oneshot::Sender<Result<CallSummary, CommandError>>,
     },
     /// Answer a ringing call.
-    Answer(CallSelector, oneshot::Sender<Result<CallSummary, CommandError>>),
+    Answer(
+        CallSelector,
+        oneshot::Sender<Result<CallSummary, CommandError>>,
+    ),
     /// Refuse a ringing call (603 Decline).
-    Reject(CallSelector, oneshot::Sender<Result<CallSummary, CommandError>>),
+    Reject(
+        CallSelector,
+        oneshot::Sender<Result<CallSummary, CommandError>>,
+    ),
     /// Hang up (or cancel) a call.
-    Hangup(CallSelector, oneshot::Sender<Result<CallSummary, CommandError>>),
+    Hangup(
+        CallSelector,
+        oneshot::Sender<Result<CallSummary, CommandError>>,
+    ),
     /// Put a call on hold.
-    Hold(CallSelector, oneshot::Sender<Result<CallSummary, CommandError>>),
+    Hold(
+        CallSelector,
+        oneshot::Sender<Result<CallSummary, CommandError>>,
+    ),
     /// Take a call off hold.
-    Resume(CallSelector, oneshot::Sender<Result<CallSummary, CommandError>>),
+    Resume(
+        CallSelector,
+        oneshot::Sender<Result<CallSummary, CommandError>>,
+    ),
     /// Mute (`true`) or unmute the microphone in a call.
     Mute(
         CallSelector,

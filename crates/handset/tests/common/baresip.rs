@@ -21,9 +21,11 @@ const MODULES: &str = "/usr/lib/baresip/modules";
 /// Whether baresip and the modules the tests load are installed.
 pub(crate) fn available(test: &str) -> bool {
     tool_available(test, BARESIP, "baresip")
-        && ["g711", "aufile", "sndfile", "srtp", "alsa", "account", "menu"]
-            .iter()
-            .all(|module| tool_available(test, &format!("{MODULES}/{module}.so"), "baresip"))
+        && [
+            "g711", "aufile", "sndfile", "srtp", "alsa", "account", "menu",
+        ]
+        .iter()
+        .all(|module| tool_available(test, &format!("{MODULES}/{module}.so"), "baresip"))
 }
 
 /// `seconds` of a sine at `frequency` Hz, 8 kHz.

@@ -7,6 +7,7 @@
 //! - `POST /api/v1/config/edit`: an [`Edit`], answered with its [`Outcome`].
 //! - `GET /api/v1/config/export?format=text|xml|xml2&changed=true&secrets=false`.
 //! - `/api/v1/calls…`: the calls, see [`crate::api_calls`].
+//! - `/api/v1/dnd`: Do Not Disturb, see [`crate::api_phone`].
 
 use std::sync::Arc;
 
@@ -29,6 +30,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v1/config/edit", post(config_edit))
         .route("/api/v1/config/export", get(config_export))
         .merge(crate::api_calls::router())
+        .merge(crate::api_phone::router())
         .layer(middleware::from_fn_with_state(
             Arc::clone(&shared),
             require_token,

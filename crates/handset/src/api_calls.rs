@@ -86,7 +86,7 @@ pub struct DtmfRequest {
 
 /// A failed call command as the API answers it.
 #[derive(Debug)]
-struct Rejected(CommandError);
+pub(crate) struct Rejected(pub(crate) CommandError);
 
 impl From<CommandError> for Rejected {
     fn from(error: CommandError) -> Self {
@@ -120,7 +120,9 @@ impl IntoResponse for Rejected {
 }
 
 /// Waits for the phone's answer to a command, at most [`PHONE_ANSWER_TIMEOUT`].
-async fn ask<T>(answer: impl Future<Output = Result<T, CommandError>>) -> Result<T, Rejected> {
+pub(crate) async fn ask<T>(
+    answer: impl Future<Output = Result<T, CommandError>>,
+) -> Result<T, Rejected> {
     match tokio::time::timeout(PHONE_ANSWER_TIMEOUT, answer).await {
         Ok(answer) => answer.map_err(Rejected),
         Err(_) => Err(Rejected(CommandError {
@@ -134,7 +136,7 @@ async fn ask<T>(answer: impl Future<Output = Result<T, CommandError>>) -> Result
 }
 
 /// Reads a JSON body; `None` when the body is empty.
-fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<Option<T>, Rejected> {
+pub(crate) fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<Option<T>, Rejected> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }

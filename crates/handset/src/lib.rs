@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod api_calls;
+pub mod api_phone;
 pub mod cli;
 pub mod daemon;
 pub mod datadir;

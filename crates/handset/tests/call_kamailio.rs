@@ -100,7 +100,7 @@ fn calls_baresip_and_is_called_by_it_through_kamailio() {
     wait_call_state(&dir, "established", &logs);
     let call = &calls(&dir)[0];
     assert_eq!(call["direction"], "outgoing");
-    assert_eq!(call["codec"], "pcmu/8000");
+    assert_eq!(call["codec"], "PCMU/8000");
     std::thread::sleep(Duration::from_secs(3));
     let hangup = run(&dir, &["hangup"]);
     assert!(hangup.status.success(), "{}", stderr(&hangup));
@@ -148,9 +148,22 @@ fn calls_baresip_and_is_called_by_it_through_kamailio() {
     );
     assert_hears(&heard, THEIR_TONE, OUR_TONE, "handset");
 
-    // Both calls are in the call log.
+    // Both calls are in the call log, newest first.
     let history = CallHistory::open(&database_path(&dir)).unwrap();
-    let logged = history.list(&HistoryQuery::default()).unwrap();
-    assert_eq!(logged.len(), 2, "{logged:?}");
+    assert_eq!(history.list(&HistoryQuery::default()).unwrap().len(), 2);
+    let logged = run(&dir, &["calllog", "--json"]);
+    assert!(logged.status.success(), "{}", stderr(&logged));
+    let logged: Vec<serde_json::Value> = serde_json::from_str(&stdout(&logged)).unwrap();
+    let directions: Vec<&str> = logged
+        .iter()
+        .map(|c| c["direction"].as_str().unwrap())
+        .collect();
+    assert_eq!(directions, ["received", "placed"]);
+    assert!(logged.iter().all(|c| c["duration"].as_u64().unwrap() >= 2));
+
+    // Do Not Disturb from the command line.
+    let dnd = run(&dir, &["dnd", "on"]);
+    assert!(dnd.status.success(), "{}", stderr(&dnd));
+    assert!(stdout(&run(&dir, &["dnd"])).contains("account 1: do not disturb on"));
     assert!(daemon.terminate(Duration::from_secs(10)));
 }

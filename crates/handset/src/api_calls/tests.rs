@@ -149,6 +149,14 @@ impl FakePhone {
                 log("list".into());
                 let _ = reply.send(self.calls.clone());
             }
+            Command::Dnd { account, on, reply } => {
+                log(format!("dnd {account:?} {on:?}"));
+                let dnd = on.unwrap_or(false);
+                let _ = reply.send(Ok(vec![crate::phone_runtime::control::AccountDnd {
+                    account: 1,
+                    dnd,
+                }]));
+            }
         }
     }
 }
@@ -524,4 +532,25 @@ async fn a_phone_that_never_answers_is_unavailable() {
     let Rejected(error) = super::ask(stuck).await.unwrap_err();
     assert_eq!(error.kind, "unavailable");
     assert_eq!(error.message, "the phone did not answer within 20 s");
+}
+
+#[tokio::test]
+async fn dnd_is_read_and_switched() {
+    let api = Harness::start(true).await;
+    let (status, body) = api.send("GET", "/dnd", None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, json!([{"account": 1, "dnd": false}]));
+    let (status, body) = api
+        .send("POST", "/dnd", Some(r#"{"on": true, "account": 1}"#))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, json!([{"account": 1, "dnd": true}]));
+    let (status, body) = api.send("POST", "/dnd", None).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, _) = api.send("POST", "/dnd", Some(r#"{"on": "yes"}"#)).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        api.commands(),
+        vec!["dnd None None", "dnd Some(1) Some(true)"]
+    );
 }

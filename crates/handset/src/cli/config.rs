@@ -307,7 +307,7 @@ fn load(dir: &DataDir) -> Result<ConfigStore> {
 }
 
 /// Applies an edit through the running daemon, or to the files when none runs.
-fn change(dir: &DataDir, request: Edit) -> Result<Outcome> {
+pub(crate) fn change(dir: &DataDir, request: Edit) -> Result<Outcome> {
     if let Some(client) = Client::find(dir)? {
         return client.post("/config/edit", &request);
     }
@@ -321,7 +321,7 @@ fn change(dir: &DataDir, request: Edit) -> Result<Outcome> {
     Ok(outcome)
 }
 
-fn finish(outcome: &Outcome, verbose: bool) -> Result<ExitCode> {
+pub(crate) fn finish(outcome: &Outcome, verbose: bool) -> Result<ExitCode> {
     print!("{}", outcome.render(verbose));
     if outcome.ok() {
         Ok(ExitCode::SUCCESS)

@@ -3,6 +3,7 @@
 
 pub mod calls;
 pub mod config;
+pub mod phone;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -80,6 +81,9 @@ pub enum Command {
     /// The running phone's calls.
     #[command(flatten)]
     Calls(calls::CallCommand),
+    /// Accounts, Do Not Disturb, forwarding and the call history.
+    #[command(flatten)]
+    Phone(phone::PhoneCommand),
     /// List the model profiles.
     Models,
     /// Wipe configuration and data, keeping the device identity; prints new passwords.
@@ -135,6 +139,7 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
         Command::Status { json } => status(&dir, json),
         Command::Config(command) => config::execute(&dir, command),
         Command::Calls(command) => calls::execute(&dir, command),
+        Command::Phone(command) => phone::execute(&dir, command),
         Command::Models => {
             println!(
                 "{:<10} {:<10} {:>8} {:>5} {:>5}",

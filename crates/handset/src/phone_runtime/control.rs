@@ -25,7 +25,7 @@ pub struct CallSummary {
     pub remote_held: bool,
     /// The microphone is muted.
     pub muted: bool,
-    /// The agreed codec (`opus/48000`), once media runs.
+    /// The agreed codec (`PCMU/8000`, `opus/48000`), once media runs.
     pub codec: Option<String>,
     /// Seconds since the call was established.
     pub talk_seconds: Option<u64>,
@@ -132,6 +132,25 @@ pub enum Command {
     ),
     /// The calls in progress.
     List(oneshot::Sender<Vec<CallSummary>>),
+    /// Switch Do Not Disturb on or off (`Some`) for one account or all (`None`), or just read
+    /// it; answers every account's state.
+    Dnd {
+        /// The account, 1-based; `None`: every account.
+        account: Option<u8>,
+        /// On or off; `None` only reads.
+        on: Option<bool>,
+        /// Each account's state.
+        reply: oneshot::Sender<Result<Vec<AccountDnd>, CommandError>>,
+    },
+}
+
+/// Do Not Disturb on one account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountDnd {
+    /// The account, 1-based.
+    pub account: u8,
+    /// Whether DND is on.
+    pub dnd: bool,
 }
 
 /// The sending end the API holds.
@@ -209,6 +228,16 @@ impl PhoneHandle {
         digits: String,
     ) -> Result<CallSummary, CommandError> {
         self.ask(|reply| Command::Dtmf(call, digits, reply)).await?
+    }
+
+    /// Switches Do Not Disturb (or reads it with `on: None`).
+    pub async fn dnd(
+        &self,
+        account: Option<u8>,
+        on: Option<bool>,
+    ) -> Result<Vec<AccountDnd>, CommandError> {
+        self.ask(|reply| Command::Dnd { account, on, reply })
+            .await?
     }
 
     /// The calls in progress.

@@ -8,11 +8,12 @@ use handset_media::session::MediaEvent;
 use handset_phone::account_settings::{self, MAX_ACCOUNTS};
 use handset_phone::call::{CallState, Direction};
 use handset_phone::call_log::{record_for, CallLogPolicy, CallOutcome};
+use handset_phone::forwarding::TimeOfDay;
 use handset_phone::phone::{CallView, Phone, PhoneError, PhoneOutput, PhoneSettings, SipCommand};
 use tokio::sync::mpsc::{Receiver, UnboundedReceiver};
 use tokio::sync::oneshot;
 
-use super::control::{CallSummary, Command, CommandError};
+use super::control::{AccountDnd, CallSummary, Command, CommandError};
 use super::link::PhoneInput;
 use super::media::{AudioFiles, CallsMedia};
 use crate::daemon::Shared;
@@ -142,6 +143,7 @@ impl PhoneTask {
 
     fn input(&mut self, input: PhoneInput) {
         let now = Instant::now();
+        self.phone.set_time_of_day(time_of_day());
         match input {
             PhoneInput::Request {
                 account,
@@ -292,11 +294,43 @@ impl PhoneTask {
                     phone.send_dtmf(now, h, &digits)
                 }));
             }
+            Command::Dnd { account, on, reply } => {
+                let _ = reply.send(self.dnd(account, on));
+            }
             Command::List(reply) => {
                 let calls = self.phone.calls(now).into_iter().map(summary_of).collect();
                 let _ = reply.send(calls);
             }
         }
+    }
+
+    /// Switches DND (when `on` is given) and reports every account's state.
+    fn dnd(
+        &mut self,
+        account: Option<u8>,
+        on: Option<bool>,
+    ) -> Result<Vec<AccountDnd>, CommandError> {
+        let accounts = self
+            .shared
+            .config
+            .lock()
+            .map(|store| store.accounts().min(MAX_ACCOUNTS))
+            .unwrap_or(0);
+        if let Some(n) = account.filter(|n| *n == 0 || *n > accounts) {
+            return Err(CommandError::invalid(format!(
+                "account {n} does not exist (1-{accounts})"
+            )));
+        }
+        if let Some(on) = on {
+            self.phone.set_dnd(account, on);
+        }
+        Ok((1..=accounts)
+            .filter(|n| account.is_none_or(|a| a == *n))
+            .map(|n| AccountDnd {
+                account: n,
+                dnd: self.phone.dnd(n),
+            })
+            .collect())
     }
 
     /// Runs an action on the selected call and answers with its summary (as it was before,
@@ -338,6 +372,17 @@ impl PhoneTask {
             .ok_or_else(|| CommandError::not_found(format!("call {handle} ended")))?;
         Ok(summary_of(view))
     }
+}
+
+/// The time of day (UTC: the configured time zone is not applied yet) for time-based
+/// forwarding.
+fn time_of_day() -> TimeOfDay {
+    let seconds = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() % 86_400);
+    let hour = u8::try_from(seconds / 3600).unwrap_or(0);
+    let minute = u8::try_from(seconds % 3600 / 60).unwrap_or(0);
+    TimeOfDay::new(hour, minute).unwrap_or(TimeOfDay::MIDNIGHT)
 }
 
 fn command_error(error: PhoneError) -> CommandError {

@@ -100,6 +100,9 @@ impl Phone {
                 muted: false,
                 codec: None,
                 ring_timed_out: false,
+                forward_at: None,
+                forward_to: None,
+                forwarded: false,
             },
         ))
     }

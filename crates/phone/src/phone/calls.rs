@@ -186,7 +186,7 @@ impl Phone {
             MediaAction::Start(negotiated) => {
                 entry.codec = Some(format!(
                     "{}/{}",
-                    negotiated.codec.codec.encoding_name().to_ascii_lowercase(),
+                    negotiated.codec.codec.encoding_name(),
                     negotiated.codec.codec.clock_rate()
                 ));
                 let account = entry.call.account();
@@ -318,7 +318,7 @@ impl Phone {
             (Direction::Incoming, None) => CallEnding::Received(match reason {
                 _ if entry.ring_timed_out => ReceivedEnding::CallerCancelled,
                 EndReason::Rejected(302) => ReceivedEnding::Forwarded {
-                    after_ringing: false,
+                    after_ringing: entry.forwarded,
                 },
                 EndReason::Rejected(_) => ReceivedEnding::RejectedByUser,
                 _ => ReceivedEnding::CallerCancelled,

@@ -10,6 +10,9 @@
 
 mod actions;
 mod calls;
+mod features;
+#[cfg(test)]
+mod features_tests;
 mod ports;
 mod sip_in;
 #[cfg(test)]
@@ -133,7 +136,8 @@ pub enum PhoneOutput {
     /// Something the event stream reports.
     Event(PhoneEvent),
     /// A call is over; `outcome.started_at` is left 0 for the owner, who knows the wall
-    /// clock, to fill from `started` (when the call began).
+    /// clock, to fill from `started` (when the call began). `call` is 0 for a call the phone
+    /// refused or forwarded without ringing.
     Ended {
         /// The call.
         call: CallHandle,
@@ -191,6 +195,12 @@ struct CallEntry {
     codec: Option<String>,
     /// It rang until the ring timeout.
     ring_timed_out: bool,
+    /// Forward it at this time when still ringing (forward on no answer).
+    forward_at: Option<Instant>,
+    /// Where to.
+    forward_to: Option<crate::forwarding::Redirect>,
+    /// It was forwarded after ringing.
+    forwarded: bool,
 }
 
 /// A call as the control API shows it.
@@ -230,6 +240,10 @@ pub struct Phone {
     ports: PortPool,
     rng: StdRng,
     outputs: VecDeque<PhoneOutput>,
+    /// Do Not Disturb as the user switched it, per account.
+    dnd: BTreeMap<u8, bool>,
+    /// The local time of day, for time-based forwarding.
+    time_of_day: crate::forwarding::TimeOfDay,
 }
 
 impl Phone {
@@ -244,12 +258,17 @@ impl Phone {
             ports,
             rng: StdRng::seed_from_u64(seed),
             outputs: VecDeque::new(),
+            dnd: BTreeMap::new(),
+            time_of_day: crate::forwarding::TimeOfDay::MIDNIGHT,
         }
     }
 
     /// Sets (or replaces) an account's settings; calls in progress keep theirs.
-    pub fn set_account(&mut self, settings: CallSettings) {
+    pub fn set_account(&mut self, mut settings: CallSettings) {
         let account = settings.account;
+        if let Some(on) = self.dnd.get(&account) {
+            settings.incoming.do_not_disturb = *on;
+        }
         let local = self.accounts.get(&account).and_then(|a| a.local);
         self.accounts
             .insert(account, AccountEntry { settings, local });
@@ -303,7 +322,14 @@ impl Phone {
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.calls
             .values()
-            .flat_map(|e| [e.call.poll_timeout(), e.auto_answer_at, e.ring_until])
+            .flat_map(|e| {
+                [
+                    e.call.poll_timeout(),
+                    e.auto_answer_at,
+                    e.ring_until,
+                    e.forward_at,
+                ]
+            })
             .flatten()
             .min()
     }
@@ -328,6 +354,10 @@ impl Phone {
                 entry.ring_timed_out = true;
                 // Nobody answered in time: the caller hears 480 and the call is missed.
                 let _ = entry.call.reject(480);
+            }
+            if entry.forward_at.is_some_and(|at| at <= now) {
+                entry.forward_at = None;
+                self.forward_after_ringing(now, handle);
             }
             self.pump(now, handle);
         }

@@ -12,7 +12,9 @@ use handset_sip::{Message, Method, StatusCode};
 
 use super::{CallEntry, Phone, PhoneOutput, SipCommand};
 use crate::call::{Call, Direction};
-use crate::events::{Party, PhoneEvent};
+use crate::call_log::{CallEnding, CallOutcome, ReceivedEnding};
+use crate::events::{CallInfo, Party, PhoneEvent};
+use crate::forwarding::{DiversionReason, ForwardDecision};
 use crate::incoming::{decide, IncomingDecision, IncomingHeaders, LineState};
 
 /// Where an incoming call's own To tag comes from when the phone refuses it without a call.
@@ -121,10 +123,23 @@ impl Phone {
         };
         let call_id = invite.headers().call_id().unwrap_or_default().to_owned();
         let info = self.call_info(account, &call_id, Direction::Incoming, remote);
-        if let IncomingDecision::Reject { status, .. } = incoming.decision {
+        let forwarding = self.forwarding_for(account);
+        if let ForwardDecision::Forward { target, reason } = &forwarding {
+            if let Some(redirect) = self.redirect_for(account, target, *reason) {
+                self.forward_now(account, id, invite, &redirect, info.clone());
+                let ending = ReceivedEnding::Forwarded {
+                    after_ringing: false,
+                };
+                return self.ended_without_call(now, &info, ending);
+            }
+        }
+        if let IncomingDecision::Reject { status, reason } = incoming.decision {
             self.outputs
-                .push_back(PhoneOutput::Event(PhoneEvent::CallRejected { call: info }));
-            return self.answer_plainly(account, id, invite, status);
+                .push_back(PhoneOutput::Event(PhoneEvent::CallRejected {
+                    call: info.clone(),
+                }));
+            self.answer_plainly(account, id, invite, status);
+            return self.ended_without_call(now, &info, ReceivedEnding::RefusedByPhone(reason));
         }
         let Some(port) = self.ports.take() else {
             return self.answer_plainly(account, id, invite, 486);
@@ -148,6 +163,13 @@ impl Phone {
             .push_back(PhoneOutput::Event(PhoneEvent::IncomingCall {
                 call: info.clone(),
             }));
+        let (forward_at, forward_to) = match &forwarding {
+            ForwardDecision::ForwardAfter { timeout, target } => (
+                Some(now + *timeout),
+                self.redirect_for(account, target, DiversionReason::NoAnswer),
+            ),
+            _ => (None, None),
+        };
         self.add_call(
             now,
             CallEntry {
@@ -165,8 +187,28 @@ impl Phone {
                 ),
                 codec: None,
                 ring_timed_out: false,
+                forward_at,
+                forward_to,
+                forwarded: false,
             },
         );
+    }
+
+    /// Reports a call that ended before it had a call of its own (refused, forwarded at once).
+    fn ended_without_call(&mut self, now: Instant, info: &CallInfo, ending: ReceivedEnding) {
+        let outcome = CallOutcome {
+            account: info.account.index,
+            remote_number: info.remote.number.clone(),
+            remote_name: info.remote.display_name.clone(),
+            local_identity: info.local.number.clone(),
+            started_at: 0,
+            ending: CallEnding::Received(ending),
+        };
+        self.outputs.push_back(PhoneOutput::Ended {
+            call: 0,
+            outcome,
+            started: now,
+        });
     }
 
     /// Answers a request outside any call with `status` and nothing else.

@@ -102,6 +102,27 @@ fn calls_baresip_and_is_called_by_it_through_kamailio() {
     assert_eq!(call["direction"], "outgoing");
     assert_eq!(call["codec"], "PCMU/8000");
     std::thread::sleep(Duration::from_secs(3));
+    // Hold and resume by re-INVITE; baresip accepts both.
+    let hold = run(&dir, &["hold"]);
+    assert!(hold.status.success(), "{}", stderr(&hold));
+    wait_for(Duration::from_secs(10), "the call held", &logs, || {
+        calls(&dir).first().is_some_and(|c| c["held"] == true)
+    });
+    let resume = run(&dir, &["resume"]);
+    assert!(resume.status.success(), "{}", stderr(&resume));
+    wait_for(Duration::from_secs(10), "the call resumed", &logs, || {
+        calls(&dir).first().is_some_and(|c| c["held"] == false)
+    });
+    let dtmf = run(&dir, &["dtmf", "1234#"]);
+    assert!(dtmf.status.success(), "{}", stderr(&dtmf));
+    std::thread::sleep(Duration::from_secs(2));
+    // RFC 4733 events, in order: baresip logs each start and end.
+    let text = std::fs::read_to_string(&baresip_log).unwrap_or_default();
+    let events: String = text
+        .match_indices("received event: '")
+        .filter_map(|(at, found)| text[at + found.len()..].chars().next())
+        .collect();
+    assert_eq!(events, "11223344##", "{}", show_logs(&logs));
     let hangup = run(&dir, &["hangup"]);
     assert!(hangup.status.success(), "{}", stderr(&hangup));
     assert!(

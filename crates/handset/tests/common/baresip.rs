@@ -30,15 +30,27 @@ pub(crate) fn available(test: &str) -> bool {
 
 /// `seconds` of a sine at `frequency` Hz, 8 kHz.
 pub(crate) fn tone(frequency: f64, seconds: f64) -> Vec<i16> {
-    let count = (8000.0 * seconds) as usize;
+    tone_at(8000, frequency, seconds)
+}
+
+/// `seconds` of a sine at `frequency` Hz, sampled at `rate`.
+pub(crate) fn tone_at(rate: u32, frequency: f64, seconds: f64) -> Vec<i16> {
+    let rate = f64::from(rate);
+    let count = (rate * seconds) as usize;
     (0..count)
-        .map(|n| (9000.0 * (2.0 * PI * frequency * n as f64 / 8000.0).sin()) as i16)
+        .map(|n| (9000.0 * (2.0 * PI * frequency * n as f64 / rate).sin()) as i16)
         .collect()
 }
 
 /// Writes `seconds` of a `frequency` Hz tone to `path` as an 8 kHz WAV file.
 pub(crate) fn write_tone(path: &Path, frequency: f64, seconds: f64) {
-    fs::write(path, wav::encode(8000, &tone(frequency, seconds))).unwrap();
+    write_tone_at(path, 8000, frequency, seconds);
+}
+
+/// Writes `seconds` of a `frequency` Hz tone to `path` as a WAV file at `rate` (baresip's
+/// file source plays Opus calls only from 48 kHz files).
+pub(crate) fn write_tone_at(path: &Path, rate: u32, frequency: f64, seconds: f64) {
+    fs::write(path, wav::encode(rate, &tone_at(rate, frequency, seconds))).unwrap();
 }
 
 /// Energy of `samples` (at `rate`) at `frequency` (Goertzel), per sample.
@@ -89,6 +101,18 @@ pub(crate) fn start(
     account: &str,
     commands: &[&str],
 ) -> Guard {
+    start_with_modules(dir, source, sip_port, account, commands, &[])
+}
+
+/// [`start`] loading `modules` too (`opus`, …).
+pub(crate) fn start_with_modules(
+    dir: &Path,
+    source: &Path,
+    sip_port: u16,
+    account: &str,
+    commands: &[&str],
+    modules: &[&str],
+) -> Guard {
     let rtp_port = free_port() & !1;
     let config = format!(
         "sip_listen 127.0.0.1:{sip_port}\n\
@@ -104,10 +128,14 @@ pub(crate) fn start(
          module srtp.so\n\
          module_app account.so\n\
          module_app menu.so\n\
-         snd_path {dir}\n",
+         snd_path {dir}\n{extra}",
         source = source.display(),
         end = rtp_port + 20,
         dir = dir.display(),
+        extra = modules
+            .iter()
+            .map(|m| format!("module {m}.so\n"))
+            .collect::<String>(),
     );
     fs::write(dir.join("config"), config).unwrap();
     fs::write(dir.join("accounts"), format!("{account}\n")).unwrap();

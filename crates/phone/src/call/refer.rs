@@ -188,7 +188,8 @@ impl Call {
     /// A NOTIFY of our REFER's subscription: the new call's progress.
     pub(super) fn on_notify(&mut self, id: RequestId, request: &Message) {
         let h = request.headers();
-        let is_refer = matches!(h.event(), Ok(Some(e)) if e.package().eq_ignore_ascii_case(REFER_EVENT));
+        let is_refer =
+            matches!(h.event(), Ok(Some(e)) if e.package().eq_ignore_ascii_case(REFER_EVENT));
         if !is_refer {
             // RFC 6665 §4.2.2: an event package we did not subscribe to.
             return self.reply(id, request, 489);
@@ -280,7 +281,7 @@ fn transfer_target(request: &Message) -> Result<TransferTarget, u16> {
 }
 
 /// `text` with its `%HH` escapes decoded; a malformed escape stays as written.
-fn percent_decode(text: &str) -> Vec<u8> {
+pub(super) fn percent_decode(text: &str) -> Vec<u8> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -521,7 +521,10 @@ impl Call {
 
     /// A new request in the dialog with a fresh Via, our User-Agent and credentials for the
     /// challenges we know; the caller adds its headers and body and sends it.
-    pub(super) fn in_dialog_request(&mut self, method: Method) -> Result<MessageBuilder, CallError> {
+    pub(super) fn in_dialog_request(
+        &mut self,
+        method: Method,
+    ) -> Result<MessageBuilder, CallError> {
         let via = self.new_via();
         let Some(dialog) = self.dialog.as_mut() else {
             return Err(CallError::State {

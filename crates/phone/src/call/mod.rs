@@ -176,7 +176,7 @@ pub enum CallEvent {
     },
     /// The peer asks us to call someone (we answered its REFER with 202); report the new
     /// call with [`Call::notify_transfer`].
-    TransferRequested(TransferTarget),
+    TransferRequested(Box<TransferTarget>),
     /// The call is over.
     Ended(EndReason),
 }

@@ -239,7 +239,7 @@ impl Call {
         };
         self.refer_in = true;
         self.outputs.push_back(CallOutput::Respond { id, response });
-        self.push_event(CallEvent::TransferRequested(target));
+        self.push_event(CallEvent::TransferRequested(Box::new(target)));
     }
 
     fn push_event(&mut self, event: CallEvent) {

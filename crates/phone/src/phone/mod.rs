@@ -14,8 +14,11 @@ mod ports;
 mod sip_in;
 #[cfg(test)]
 mod tests;
+mod transfer;
+#[cfg(test)]
+mod transfer_tests;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
@@ -32,6 +35,7 @@ use crate::call_log::CallOutcome;
 use crate::events::{CallInfo, PhoneEvent};
 use crate::media_setup::MediaSettings;
 pub use ports::PortPool;
+pub use transfer::TransferSettings;
 
 /// A call's number in the phone (stable while the call lasts).
 pub type CallHandle = u32;
@@ -193,6 +197,25 @@ struct CallEntry {
     ring_timed_out: bool,
 }
 
+impl CallEntry {
+    /// A call that began at `now`, with nothing scheduled yet.
+    fn new(call: Call, local_ip: IpAddr, port: u16, info: CallInfo, now: Instant) -> Self {
+        Self {
+            call,
+            local_ip,
+            port,
+            info,
+            started: now,
+            established: None,
+            auto_answer_at: None,
+            ring_until: None,
+            muted: false,
+            codec: None,
+            ring_timed_out: false,
+        }
+    }
+}
+
 /// A call as the control API shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallView {
@@ -229,6 +252,14 @@ pub struct Phone {
     next_handle: CallHandle,
     ports: PortPool,
     rng: StdRng,
+    /// Each account's transfer settings (defaults when unset).
+    transfer_settings: BTreeMap<u8, TransferSettings>,
+    /// Our calls being transferred, waiting for the outcome.
+    transfers: BTreeMap<CallHandle, transfer::Transfer>,
+    /// Calls a REFER made us place, with the call whose peer asked.
+    referred: BTreeMap<CallHandle, CallHandle>,
+    /// Calls that ended because they were transferred (for the call log).
+    transferred: BTreeSet<CallHandle>,
     outputs: VecDeque<PhoneOutput>,
 }
 
@@ -243,6 +274,10 @@ impl Phone {
             next_handle: 1,
             ports,
             rng: StdRng::seed_from_u64(seed),
+            transfer_settings: BTreeMap::new(),
+            transfers: BTreeMap::new(),
+            referred: BTreeMap::new(),
+            transferred: BTreeSet::new(),
             outputs: VecDeque::new(),
         }
     }
@@ -305,6 +340,7 @@ impl Phone {
             .values()
             .flat_map(|e| [e.call.poll_timeout(), e.auto_answer_at, e.ring_until])
             .flatten()
+            .chain(self.transfer_timeout())
             .min()
     }
 
@@ -331,5 +367,6 @@ impl Phone {
             }
             self.pump(now, handle);
         }
+        self.handle_transfer_timeouts(now);
     }
 }

@@ -16,15 +16,15 @@ use crate::call_log::{CallEnding, PlacedEnding, ReceivedEnding};
 use crate::incoming::AutoAnswerMode;
 
 #[allow(clippy::disallowed_methods)]
-fn origin() -> Instant {
+pub(super) fn origin() -> Instant {
     Instant::now()
 }
 
-fn address(last_octet: u8) -> SocketAddr {
+pub(super) fn address(last_octet: u8) -> SocketAddr {
     SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, last_octet)), 5060)
 }
 
-fn target(last_octet: u8) -> Target {
+pub(super) fn target(last_octet: u8) -> Target {
     Target {
         addr: address(last_octet),
         transport: TransportKind::Udp,
@@ -32,7 +32,7 @@ fn target(last_octet: u8) -> Target {
 }
 
 /// A phone at 10.0.0.`last_octet` with account 1 as `user`, no server.
-fn phone(last_octet: u8, user: &str) -> Phone {
+pub(super) fn phone(last_octet: u8, user: &str) -> Phone {
     let mut phone = Phone::new(
         PhoneSettings {
             rtp_port_base: 5004,
@@ -57,14 +57,14 @@ fn phone(last_octet: u8, user: &str) -> Phone {
 }
 
 #[derive(Debug, Default)]
-struct Outputs {
-    sip: Vec<SipCommand>,
-    media: Vec<(CallHandle, MediaCommand)>,
-    events: Vec<PhoneEvent>,
-    ended: Vec<CallOutcome>,
+pub(super) struct Outputs {
+    pub(super) sip: Vec<SipCommand>,
+    pub(super) media: Vec<(CallHandle, MediaCommand)>,
+    pub(super) events: Vec<PhoneEvent>,
+    pub(super) ended: Vec<CallOutcome>,
 }
 
-fn drain(phone: &mut Phone) -> Outputs {
+pub(super) fn drain(phone: &mut Phone) -> Outputs {
     let mut out = Outputs::default();
     while let Some(output) = phone.poll_output() {
         match output {
@@ -121,7 +121,7 @@ fn deliver(now: Instant, commands: &[SipCommand], to: &mut Phone, from: Target) 
     }
 }
 
-fn statuses(commands: &[SipCommand]) -> Vec<u16> {
+pub(super) fn statuses(commands: &[SipCommand]) -> Vec<u16> {
     commands
         .iter()
         .filter_map(|c| match c {
@@ -133,7 +133,7 @@ fn statuses(commands: &[SipCommand]) -> Vec<u16> {
         .collect()
 }
 
-fn methods(commands: &[SipCommand]) -> Vec<Method> {
+pub(super) fn methods(commands: &[SipCommand]) -> Vec<Method> {
     commands
         .iter()
         .filter_map(|c| match c {

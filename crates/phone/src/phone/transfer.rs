@@ -335,12 +335,9 @@ impl Phone {
             return Err(480);
         };
         let local_ip = params.media.address;
-        let call = match Call::dial_transfer(params, target, direct_target(&target.uri)) {
-            Ok(call) => call,
-            Err(_) => {
-                self.ports.release(port);
-                return Err(400);
-            }
+        let Ok(call) = Call::dial_transfer(params, target, direct_target(&target.uri)) else {
+            self.ports.release(port);
+            return Err(400);
         };
         if let Some(entry) = self.calls.get_mut(&referrer) {
             let _ = entry.call.notify_transfer(100);

@@ -292,6 +292,19 @@ impl PhoneTask {
                     phone.send_dtmf(now, h, &digits)
                 }));
             }
+            Command::Transfer {
+                call,
+                target,
+                attended,
+                reply,
+            } => {
+                let result = self
+                    .phone
+                    .transfer(now, call, target.as_deref(), attended)
+                    .map_err(command_error)
+                    .and_then(|handle| self.summary(now, handle, None));
+                let _ = reply.send(result);
+            }
             Command::List(reply) => {
                 let calls = self.phone.calls(now).into_iter().map(summary_of).collect();
                 let _ = reply.send(calls);

@@ -88,6 +88,54 @@ impl Phone {
             .unwrap_or_default()
     }
 
+    /// Transfers a call as the control API asks: blind to `target`, or attended to the peer
+    /// of call `attended` (exactly one of the two). Without `call`, the active call, or for an
+    /// attended transfer the established call other than `attended` (a held one first).
+    /// Returns the transferred call.
+    pub fn transfer(
+        &mut self,
+        now: Instant,
+        call: Option<CallHandle>,
+        target: Option<&str>,
+        attended: Option<CallHandle>,
+    ) -> Result<CallHandle, PhoneError> {
+        match (target, attended) {
+            (Some(target), None) => {
+                let handle = self.select(call, false)?;
+                self.blind_transfer(now, handle, target)?;
+                Ok(handle)
+            }
+            (None, Some(other)) => {
+                let handle = match call {
+                    Some(handle) => self.select(Some(handle), false)?,
+                    None => self.partner_of(other)?,
+                };
+                self.attended_transfer(now, handle, other)?;
+                Ok(handle)
+            }
+            (Some(_), Some(_)) => Err(PhoneError::BadTarget(
+                "a transfer goes to a target or to another call, not both".into(),
+            )),
+            (None, None) => Err(PhoneError::BadTarget(
+                "a transfer needs a target or another call".into(),
+            )),
+        }
+    }
+
+    /// The established call to join with call `other`: a held one first.
+    fn partner_of(&self, other: CallHandle) -> Result<CallHandle, PhoneError> {
+        let candidates = || {
+            self.calls.iter().filter(move |(handle, e)| {
+                **handle != other && e.call.state() == CallState::Established
+            })
+        };
+        candidates()
+            .find(|(_, e)| e.call.is_held())
+            .or_else(|| candidates().next())
+            .map(|(handle, _)| *handle)
+            .ok_or_else(|| PhoneError::NoCall(format!("no other call to join with call {other}")))
+    }
+
     /// Transfers call `handle` to `target` (dialed as [`Phone::dial`] reads it) without
     /// talking to the target first: holds the call and refers the peer to the target.
     pub fn blind_transfer(

@@ -130,6 +130,10 @@ impl PhoneTask {
         let accounts = store.accounts().min(MAX_ACCOUNTS);
         for account in 1..=accounts {
             let get = |name: &str| store.get_by_name(name).ok().map(str::to_owned);
+            self.phone.set_transfer_settings(
+                account,
+                handset_phone::phone::TransferSettings::read(account, &get),
+            );
             match account_settings::read(account, &get) {
                 Ok(settings) => self.phone.set_account(settings),
                 Err(e) => {

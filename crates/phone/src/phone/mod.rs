@@ -1,7 +1,8 @@
 //! The phone: every account's calls together, sans-IO.
 //!
 //! [`Phone`] takes what the account tasks report (requests, responses, failed requests),
-//! user actions (dial, answer, reject, hang up, hold, resume, mute, DTMF) and timeouts. It
+//! user actions (dial, answer, reject, hang up, hold, resume, mute, DTMF, transfer) and
+//! timeouts. It
 //! decides what a new call gets (ring, auto answer, refusal) with the account's incoming
 //! policy, gives each call an RTP port, and puts out SIP commands per account, media commands
 //! per call, the events of [`crate::events`], and a [`CallOutcome`] for the call log when a
@@ -15,6 +16,7 @@ mod sip_in;
 #[cfg(test)]
 mod tests;
 mod transfer;
+mod transfer_settings;
 #[cfg(test)]
 mod transfer_tests;
 
@@ -35,7 +37,7 @@ use crate::call_log::CallOutcome;
 use crate::events::{CallInfo, PhoneEvent};
 use crate::media_setup::MediaSettings;
 pub use ports::PortPool;
-pub use transfer::TransferSettings;
+pub use transfer_settings::TransferSettings;
 
 /// A call's number in the phone (stable while the call lasts).
 pub type CallHandle = u32;

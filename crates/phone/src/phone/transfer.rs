@@ -7,7 +7,7 @@
 //! it asks for and reports that call's progress by NOTIFY. As transfer target: an INVITE whose
 //! Replaces names one of our calls is answered at once and the replaced call ends.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use handset_sip::account::RequestId;
 use handset_sip::dialog::ReplacesOutcome;
@@ -15,52 +15,12 @@ use handset_sip::header::Replaces;
 use handset_sip::locate::Target;
 use handset_sip::Message;
 
-use super::{CallEntry, CallHandle, Phone, PhoneError, PhoneOutput};
+use super::{CallEntry, CallHandle, Phone, PhoneError, PhoneOutput, TransferSettings};
 use crate::call::{
     direct_target, Call, CallEvent, CallState, Direction, EndReason, TransferTarget,
 };
 use crate::events::{Party, PhoneEvent};
 use crate::incoming::{decide, IncomingHeaders, LineState};
-
-/// The shortest and longest "Blind Transfer Wait Timeout" (P26070).
-const WAIT_TIMEOUT_RANGE: (u64, u64) = (30, 300);
-
-/// An account's transfer settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TransferSettings {
-    /// How long a blind transfer waits for the sipfrag of the outcome ("Blind Transfer Wait
-    /// Timeout", P26070: 30 s by default, 30 to 300).
-    pub wait_timeout: Duration,
-    /// A failed blind transfer gives the call back to the user (resumed); without it the call
-    /// ends ("Disable Recovery on Blind Transfer", P2384, 0 by default: recovery on).
-    pub recovery: bool,
-    /// An attended transfer names the target by its Contact rather than its address of
-    /// record ("Refer-To Use Target Contact", P135, off by default).
-    pub refer_to_use_target_contact: bool,
-    /// An attended transfer holds the transfer target too before completing ("Hold Call In
-    /// Transfer", P8466, off by default); the call being transferred is always held.
-    pub hold_target: bool,
-}
-
-impl Default for TransferSettings {
-    fn default() -> Self {
-        Self {
-            wait_timeout: Duration::from_secs(WAIT_TIMEOUT_RANGE.0),
-            recovery: true,
-            refer_to_use_target_contact: false,
-            hold_target: false,
-        }
-    }
-}
-
-impl TransferSettings {
-    /// Sets the wait timeout in seconds, kept within 30 to 300.
-    pub fn with_wait_timeout_secs(mut self, seconds: u64) -> Self {
-        let (low, high) = WAIT_TIMEOUT_RANGE;
-        self.wait_timeout = Duration::from_secs(seconds.clamp(low, high));
-        self
-    }
-}
 
 /// A transfer of one of our calls, waiting for its outcome.
 #[derive(Debug, Clone)]

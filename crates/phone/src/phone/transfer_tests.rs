@@ -242,7 +242,9 @@ fn an_attended_transfer_joins_the_two_peers_and_ends_both_our_calls() {
     let (to_carol, _) = net.connect(now, 1, 3, "carol");
     net.take(1);
     net.take(3);
-    net.at(1).attended_transfer(now, to_bob, to_carol).unwrap();
+    // Without a call named, the held call is the one joined with Carol's.
+    let moved = net.at(1).transfer(now, None, None, Some(to_carol)).unwrap();
+    assert_eq!(moved, to_bob);
     net.settle(now);
     let alice = net.take(1);
     assert!(has(&alice, |e| matches!(

@@ -83,6 +83,14 @@ mod tests {
         assert!(!settings.recovery);
         assert!(!settings.refer_to_use_target_contact);
         assert!(settings.hold_target);
-        assert_eq!(TransferSettings::read(1, &get), TransferSettings::default());
+        // The hold setting is the phone's, the others each account's.
+        let first = TransferSettings::read(1, &get);
+        assert_eq!(
+            first,
+            TransferSettings {
+                hold_target: true,
+                ..TransferSettings::default()
+            }
+        );
     }
 }

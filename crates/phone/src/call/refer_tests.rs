@@ -160,3 +160,36 @@ fn escapes_are_decoded_and_malformed_ones_kept() {
     assert_eq!(refer::percent_decode("a%40b%3Bc"), b"a@b;c".to_vec());
     assert_eq!(refer::percent_decode("50%+1%4"), b"50%+1%4".to_vec());
 }
+
+#[test]
+fn a_refer_without_one_readable_refer_to_is_refused() {
+    let now = origin();
+    let (mut alice, mut bob) = connected(now);
+    alice.refer(&carol(), None).unwrap();
+    let refer = drain(&mut alice).sent[0].0.clone();
+    let text = String::from_utf8(refer.to_bytes()).unwrap();
+    let without: String = text
+        .split_inclusive("\r\n")
+        .filter(|line| !line.starts_with("Refer-To"))
+        .collect();
+    let twice = text.replace(
+        "Refer-To: <sip:carol@10.0.0.3>\r\n",
+        "Refer-To: <sip:carol@10.0.0.3>\r\nRefer-To: <sip:dave@10.0.0.3>\r\n",
+    );
+    let bad_replaces = text.replace(
+        "<sip:carol@10.0.0.3>",
+        "<sip:carol@10.0.0.3?Replaces=only-a-call-id>",
+    );
+    for (cseq, forged) in [(10, without), (11, twice), (12, bad_replaces)] {
+        let forged = forged.replace("CSeq: 2 REFER", &format!("CSeq: {cseq} REFER"));
+        let request = Message::parse_datagram(forged.as_bytes(), &Default::default()).unwrap();
+        bob.handle_request(now, super::tests::id_of(&request), &request);
+        let out = drain(&mut bob);
+        assert_eq!(
+            out.responses[0].1.status().map(StatusCode::as_u16),
+            Some(400),
+            "{forged}"
+        );
+        assert!(out.events.is_empty());
+    }
+}

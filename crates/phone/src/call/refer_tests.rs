@@ -7,7 +7,7 @@ use handset_sip::message::response_to;
 use handset_sip::uri::Uri;
 use handset_sip::{Message, Method, StatusCode};
 
-use super::tests::{connected, drain, exchange, key_of, origin};
+use super::tests::{connected, drain, exchange, id_of, key_of, origin};
 use super::*;
 
 fn carol() -> Uri {
@@ -183,7 +183,7 @@ fn a_refer_without_one_readable_refer_to_is_refused() {
     for (cseq, forged) in [(10, without), (11, twice), (12, bad_replaces)] {
         let forged = forged.replace("CSeq: 2 REFER", &format!("CSeq: {cseq} REFER"));
         let request = Message::parse_datagram(forged.as_bytes(), &Default::default()).unwrap();
-        bob.handle_request(now, super::tests::id_of(&request), &request);
+        bob.handle_request(now, id_of(&request), &request);
         let out = drain(&mut bob);
         assert_eq!(
             out.responses[0].1.status().map(StatusCode::as_u16),

@@ -39,7 +39,12 @@ fn cpu_seconds(pid: u32) -> f64 {
         .rsplit_once(')')
         .map(|(_, rest)| rest.split_whitespace().collect())
         .unwrap_or_default();
-    let ticks = |index: usize| -> f64 { fields.get(index).and_then(|v| v.parse().ok()).unwrap_or(0.0) };
+    let ticks = |index: usize| -> f64 {
+        fields
+            .get(index)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0)
+    };
     // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the name.
     (ticks(11) + ticks(12)) / clock_ticks_per_second()
 }
@@ -55,12 +60,15 @@ fn clock_ticks_per_second() -> f64 {
 
 fn pid_of_baresip(dir: &Path) -> Option<u32> {
     let wanted = dir.to_string_lossy().into_owned();
-    std::fs::read_dir("/proc").ok()?.flatten().find_map(|entry| {
-        let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
-        let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
-        let text = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-        (text.contains(baresip::BARESIP) && text.contains(&wanted)).then_some(pid)
-    })
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let text = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            (text.contains(baresip::BARESIP) && text.contains(&wanted)).then_some(pid)
+        })
 }
 
 fn main() {
@@ -85,18 +93,36 @@ fn main() {
         &dir,
         &log,
         &[
-            "P271", "1", "P47", &server, "P35", "1001", "P34", PASSWORD, "P57", "123",
-            "account.2.enable", "1", "account.2.sip.server.1.address", &server,
-            "account.2.sip.userid", "1003", "account.2.sip.subscriber.password", PASSWORD,
+            "P271",
+            "1",
+            "P47",
+            &server,
+            "P35",
+            "1001",
+            "P34",
+            PASSWORD,
+            "P57",
+            "123",
+            "account.2.enable",
+            "1",
+            "account.2.sip.server.1.address",
+            &server,
+            "account.2.sip.userid",
+            "1003",
+            "account.2.sip.subscriber.password",
+            PASSWORD,
         ],
     );
     let ours = work.join("ours.wav");
     write_tone(&ours, 1000.0, 10.0);
     let mut daemon = start_handset_with(&dir, &log, &["--audio-in", ours.to_str().unwrap()]);
     let pid = daemon.pid();
-    wait_for(Duration::from_secs(30), "two accounts registered", &[&log], || {
-        kamailio.accepted_registers("1001") > 0 && kamailio.accepted_registers("1003") > 0
-    });
+    wait_for(
+        Duration::from_secs(30),
+        "two accounts registered",
+        &[&log],
+        || kamailio.accepted_registers("1001") > 0 && kamailio.accepted_registers("1003") > 0,
+    );
     std::thread::sleep(Duration::from_secs(2));
     let idle_rss = memory_kb(pid, "VmRSS:");
 
@@ -115,9 +141,12 @@ fn main() {
         &[],
         &["opus"],
     );
-    wait_for(Duration::from_secs(20), "baresip registered", &[&log], || {
-        kamailio.accepted_registers("1002") > 0
-    });
+    wait_for(
+        Duration::from_secs(20),
+        "baresip registered",
+        &[&log],
+        || kamailio.accepted_registers("1002") > 0,
+    );
     let baresip_pid = pid_of_baresip(&peer).expect("baresip's process");
 
     let dial = run(&dir, &["dial", "1002"]);
@@ -125,9 +154,12 @@ fn main() {
     let peer_log = peer.join("baresip.log");
     let kamailio_log = kamailio.log_path();
     let logs = [log.as_path(), peer_log.as_path(), kamailio_log.as_path()];
-    wait_for(Duration::from_secs(15), "the call established", &logs, || {
-        String::from_utf8_lossy(&run(&dir, &["calls", "--json"]).stdout).contains("established")
-    });
+    wait_for(
+        Duration::from_secs(15),
+        "the call established",
+        &logs,
+        || String::from_utf8_lossy(&run(&dir, &["calls", "--json"]).stdout).contains("established"),
+    );
     let calls = String::from_utf8_lossy(&run(&dir, &["calls", "--json"]).stdout).into_owned();
     assert!(calls.contains("opus"), "the call is not Opus: {calls}");
 
@@ -141,9 +173,17 @@ fn main() {
     let _ = run(&dir, &["hangup"]);
     daemon.terminate(Duration::from_secs(10));
 
-    println!("footprint: handset with 2 registered accounts and one Opus call to baresip, {seconds} s");
-    println!("  handset RSS idle (registered): {:>8.1} MB", idle_rss as f64 / 1024.0);
-    println!("  handset RSS peak:              {:>8.1} MB", peak_rss as f64 / 1024.0);
+    println!(
+        "footprint: handset with 2 registered accounts and one Opus call to baresip, {seconds} s"
+    );
+    println!(
+        "  handset RSS idle (registered): {:>8.1} MB",
+        idle_rss as f64 / 1024.0
+    );
+    println!(
+        "  handset RSS peak:              {:>8.1} MB",
+        peak_rss as f64 / 1024.0
+    );
     println!("  handset CPU per minute of call: {ours_cpu:>7.2} s");
     println!("  baresip CPU per minute of call: {theirs_cpu:>7.2} s");
     let verdict = |ok: bool| if ok { "PASS" } else { "FAIL" };

@@ -5,6 +5,8 @@
 //! - `POST /api/v1/calls/{answer,reject,hangup,hold,resume,mute,unmute}` with an optional
 //!   [`CallRequest`]: the call's summary after the command.
 //! - `POST /api/v1/calls/dtmf` with [`DtmfRequest`]: sends digits in a call.
+//! - `POST /api/v1/calls/transfer` with [`TransferRequest`]: transfers a call, blind to a
+//!   target or attended to the peer of another call; the transferred call's summary.
 //!
 //! Without `"call"` the phone picks the obvious call (the ringing one for answer and reject,
 //! the active one otherwise). Failures answer `{"error": kind, "message": sentence}` with
@@ -51,6 +53,7 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/api/v1/calls/mute", post(mute))
         .route("/api/v1/calls/unmute", post(unmute))
         .route("/api/v1/calls/dtmf", post(dtmf))
+        .route("/api/v1/calls/transfer", post(transfer))
 }
 
 /// Body of `POST /api/v1/calls`.
@@ -82,6 +85,23 @@ pub struct DtmfRequest {
     pub call: Option<u32>,
     /// Digits to send: `0`–`9`, `*`, `#`, `A`–`D`.
     pub digits: String,
+}
+
+/// Body of `POST /api/v1/calls/transfer`: `target` for a blind transfer, or `attended` for
+/// an attended one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransferRequest {
+    /// The call to transfer; the active call when absent (for an attended transfer, the
+    /// established call other than `attended`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call: Option<u32>,
+    /// Where to send the call (what `POST /api/v1/calls` dials).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// The call whose peer the transferred call's peer is joined with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attended: Option<u32>,
 }
 
 /// A failed call command as the API answers it.
@@ -245,6 +265,45 @@ async fn dtmf(
     })?;
     let digits = dtmf_digits(&request.digits)?;
     Ok(Json(ask(shared.phone.dtmf(request.call, digits)).await?))
+}
+
+async fn transfer(
+    State(shared): State<Arc<Shared>>,
+    body: Bytes,
+) -> Result<Json<CallSummary>, Rejected> {
+    let request: TransferRequest = parse_body(&body)?.ok_or_else(|| {
+        Rejected(CommandError::invalid(
+            "a JSON body with the \"target\" or the \"attended\" call is required",
+        ))
+    })?;
+    let target = match (request.target.as_deref().map(str::trim), request.attended) {
+        (Some(_), Some(_)) => return Err(CommandError::invalid(
+            "give \"target\" for a blind transfer or \"attended\" for an attended one, not both",
+        )
+        .into()),
+        (None, None) => {
+            return Err(CommandError::invalid(
+                "give \"target\" for a blind transfer or \"attended\" for an attended one",
+            )
+            .into())
+        }
+        (Some(""), None) => {
+            return Err(CommandError::invalid("the transfer target is empty").into())
+        }
+        (Some(target), None) if target.chars().any(char::is_control) => {
+            return Err(
+                CommandError::invalid("the transfer target contains control characters").into(),
+            )
+        }
+        (target, _) => target.map(str::to_owned),
+    };
+    if request.call.is_some() && request.call == request.attended {
+        return Err(CommandError::invalid("a call cannot be transferred to itself").into());
+    }
+    let call = shared
+        .phone
+        .transfer(request.call, target, request.attended);
+    Ok(Json(ask(call).await?))
 }
 
 /// Checks DTMF digits and writes the letters upper-case, as RFC 4733 names the events.

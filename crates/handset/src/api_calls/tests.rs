@@ -145,6 +145,15 @@ impl FakePhone {
                 log(format!("dtmf {call:?} {digits}"));
                 let _ = reply.send(self.change(call, "established", |_| {}));
             }
+            Command::Transfer {
+                call,
+                target,
+                attended,
+                reply,
+            } => {
+                log(format!("transfer {call:?} {target:?} {attended:?}"));
+                let _ = reply.send(self.change(call, "established", |c| c.held = true));
+            }
             Command::List(reply) => {
                 log("list".into());
                 let _ = reply.send(self.calls.clone());
@@ -479,6 +488,50 @@ async fn bad_selectors_and_digits_are_400() {
 }
 
 #[tokio::test]
+async fn transfer_passes_a_target_or_another_call() {
+    let api = Harness::start(true).await;
+    api.send("POST", "/calls/answer", None).await;
+    let (status, body) = api
+        .send(
+            "POST",
+            "/calls/transfer",
+            Some(r#"{"call": 7, "target": " 1003 "}"#),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["id"], 7);
+    assert_eq!(body["held"], true);
+    let (status, body) = api
+        .send("POST", "/calls/transfer", Some(r#"{"attended": 9}"#))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let cases = [
+        (None, "\"target\" or the \"attended\""),
+        (Some("{}"), "give \"target\""),
+        (Some(r#"{"target": "1003", "attended": 9}"#), "not both"),
+        (Some(r#"{"target": "  "}"#), "target is empty"),
+        (Some(r#"{"target": "10\n03"}"#), "control characters"),
+        (Some(r#"{"call": 7, "attended": 7}"#), "to itself"),
+        (Some(r#"{"to": "1003"}"#), "unknown field `to`"),
+    ];
+    for (body, expected) in cases {
+        let (status, answer) = api.send("POST", "/calls/transfer", body).await;
+        assert_eq!(status, 400, "{body:?}: {answer}");
+        assert_eq!(answer["error"], "invalid");
+        let message = answer["message"].as_str().unwrap();
+        assert!(message.contains(expected), "{body:?}: {message}");
+    }
+    assert_eq!(
+        api.commands(),
+        [
+            "answer None",
+            "transfer Some(7) Some(\"1003\") None",
+            "transfer None None Some(9)",
+        ]
+    );
+}
+
+#[tokio::test]
 async fn the_token_guards_the_call_routes() {
     let api = Harness::start(true).await;
     let url = format!("{}/calls/answer", api.base);
@@ -516,6 +569,16 @@ async fn the_command_line_reports_the_api_message() {
                 json: false,
             }),
         );
+        let transferred = cli_calls::execute(
+            &dir,
+            CallCommand::Transfer {
+                call: None,
+                attended: None,
+                target: Some("1003".into()),
+                json: false,
+            },
+        );
+        assert!(transferred.is_ok(), "{transferred:?}");
         (calls, refused.map_err(|e| e.to_string()), answered.is_ok())
     })
     .await
@@ -523,7 +586,15 @@ async fn the_command_line_reports_the_api_message() {
     assert_eq!(outcome.0, [ringing_call()]);
     assert_eq!(outcome.1.unwrap_err(), "there is no call 9");
     assert!(outcome.2);
-    assert_eq!(api.commands(), ["list", "hold Some(9)", "answer None"]);
+    assert_eq!(
+        api.commands(),
+        [
+            "list",
+            "hold Some(9)",
+            "answer None",
+            "transfer None Some(\"1003\") None"
+        ]
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -1,5 +1,5 @@
-//! `handset dial|answer|reject|hangup|hold|resume|mute|unmute|dtmf|calls`: the running phone's
-//! calls, through the control API.
+//! `handset dial|answer|reject|hangup|hold|resume|mute|unmute|dtmf|transfer|calls`: the
+//! running phone's calls, through the control API.
 
 use std::process::ExitCode;
 
@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use crate::api_calls::{CallRequest, DialRequest, DtmfRequest};
+use crate::api_calls::{CallRequest, DialRequest, DtmfRequest, TransferRequest};
 use crate::datadir::DataDir;
 use crate::endpoints::Client;
 use crate::phone_runtime::control::CallSummary;
@@ -47,6 +47,22 @@ pub enum CallCommand {
         call: Option<u32>,
         /// The digits.
         digits: String,
+        /// Print the call as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Transfer a call: blind to TARGET, or attended to the peer of another call.
+    Transfer {
+        /// The call to transfer (default: the active call; with --attended, the other
+        /// established call).
+        #[arg(long, value_name = "N")]
+        call: Option<u32>,
+        /// Join the call's peer with the peer of this call instead of a target.
+        #[arg(long, value_name = "CALL", conflicts_with = "target")]
+        attended: Option<u32>,
+        /// Where to send the call: a number, a user, a SIP URI or an IP address.
+        #[arg(required_unless_present = "attended")]
+        target: Option<String>,
         /// Print the call as JSON.
         #[arg(long)]
         json: bool,
@@ -101,6 +117,21 @@ pub fn execute(dir: &DataDir, command: CallCommand) -> Result<ExitCode> {
             "/dtmf",
             json,
             to_body(&DtmfRequest { call, digits })?,
+        ),
+        CallCommand::Transfer {
+            call,
+            attended,
+            target,
+            json,
+        } => (
+            "transferring".to_owned(),
+            "/transfer",
+            json,
+            to_body(&TransferRequest {
+                call,
+                target,
+                attended,
+            })?,
         ),
         CallCommand::Answer(choice) => on_call("answered", "/answer", choice)?,
         CallCommand::Reject(choice) => on_call("rejected", "/reject", choice)?,
@@ -346,6 +377,31 @@ mod tests {
             }
         );
         assert!(parse(&["dtmf"]).is_err());
+    }
+
+    #[test]
+    fn transfer_takes_a_target_or_another_call() {
+        assert_eq!(
+            parse(&["transfer", "1003"]).unwrap(),
+            CallCommand::Transfer {
+                call: None,
+                attended: None,
+                target: Some("1003".into()),
+                json: false
+            }
+        );
+        assert_eq!(
+            parse(&["transfer", "--call", "2", "--attended", "4", "--json"]).unwrap(),
+            CallCommand::Transfer {
+                call: Some(2),
+                attended: Some(4),
+                target: None,
+                json: true
+            }
+        );
+        assert!(parse(&["transfer"]).is_err());
+        assert!(parse(&["transfer", "--attended", "4", "1003"]).is_err());
+        assert!(parse(&["transfer", "--attended", "x"]).is_err());
     }
 
     #[test]

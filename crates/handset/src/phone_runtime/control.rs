@@ -130,6 +130,18 @@ pub enum Command {
         String,
         oneshot::Sender<Result<CallSummary, CommandError>>,
     ),
+    /// Transfer a call: blind to `target`, or attended to the peer of call `attended`.
+    Transfer {
+        /// The call to transfer (default: the active call, or for an attended transfer the
+        /// established call other than `attended`).
+        call: CallSelector,
+        /// Where a blind transfer sends the call (what [`Command::Dial`] takes).
+        target: Option<String>,
+        /// The call whose peer an attended transfer joins the transferred call's peer with.
+        attended: Option<u32>,
+        /// The transferred call, as it is once the transfer is under way.
+        reply: oneshot::Sender<Result<CallSummary, CommandError>>,
+    },
     /// The calls in progress.
     List(oneshot::Sender<Vec<CallSummary>>),
     /// Switch Do Not Disturb on or off (`Some`) for one account or all (`None`), or just read
@@ -238,6 +250,22 @@ impl PhoneHandle {
     ) -> Result<Vec<AccountDnd>, CommandError> {
         self.ask(|reply| Command::Dnd { account, on, reply })
             .await?
+    }
+
+    /// Transfers a call, blind to `target` or attended to call `attended`.
+    pub async fn transfer(
+        &self,
+        call: CallSelector,
+        target: Option<String>,
+        attended: Option<u32>,
+    ) -> Result<CallSummary, CommandError> {
+        self.ask(|reply| Command::Transfer {
+            call,
+            target,
+            attended,
+            reply,
+        })
+        .await?
     }
 
     /// The calls in progress.

@@ -131,6 +131,10 @@ impl PhoneTask {
         let accounts = store.accounts().min(MAX_ACCOUNTS);
         for account in 1..=accounts {
             let get = |name: &str| store.get_by_name(name).ok().map(str::to_owned);
+            self.phone.set_transfer_settings(
+                account,
+                handset_phone::phone::TransferSettings::read(account, &get),
+            );
             match account_settings::read(account, &get) {
                 Ok(settings) => self.phone.set_account(settings),
                 Err(e) => {
@@ -296,6 +300,19 @@ impl PhoneTask {
             }
             Command::Dnd { account, on, reply } => {
                 let _ = reply.send(self.dnd(account, on));
+            }
+            Command::Transfer {
+                call,
+                target,
+                attended,
+                reply,
+            } => {
+                let result = self
+                    .phone
+                    .transfer(now, call, target.as_deref(), attended)
+                    .map_err(command_error)
+                    .and_then(|handle| self.summary(now, handle, None));
+                let _ = reply.send(result);
             }
             Command::List(reply) => {
                 let calls = self.phone.calls(now).into_iter().map(summary_of).collect();

@@ -17,7 +17,8 @@ use super::{Call, CallError};
 const BRANCH_COOKIE: &str = "z9hG4bK";
 
 /// What we accept in a dialog (Allow).
-pub(super) const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, NOTIFY, MESSAGE";
+pub(super) const ALLOW: &str =
+    "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REFER, NOTIFY, MESSAGE";
 
 /// `bytes` random bytes as lowercase hex (tags, Call-IDs, branches).
 pub fn random_hex(rng: &mut impl RngCore, bytes: usize) -> String {

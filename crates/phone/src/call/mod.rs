@@ -11,9 +11,13 @@
 //! is an IP address with no proxy in the route).
 
 mod messages;
+mod refer;
+#[cfg(test)]
+mod refer_tests;
 mod remote;
 
 pub use messages::{direct_target, random_hex as random_tag};
+pub use refer::TransferTarget;
 #[cfg(test)]
 mod tests;
 mod uac;
@@ -156,6 +160,23 @@ pub enum CallEvent {
         /// How long, in milliseconds.
         duration_ms: u32,
     },
+    /// The peer accepted our REFER (202); the outcome follows.
+    TransferAccepted,
+    /// The call our REFER asked for got this provisional response.
+    TransferProgress {
+        /// The status the transfer target answered with.
+        status: u16,
+    },
+    /// The call our REFER asked for was answered.
+    TransferSucceeded,
+    /// Our REFER was refused, or the call it asked for failed.
+    TransferFailed {
+        /// The refusal or the final status of the new call (408 when nothing came).
+        status: u16,
+    },
+    /// The peer asks us to call someone (we answered its REFER with 202); report the new
+    /// call with [`Call::notify_transfer`].
+    TransferRequested(Box<TransferTarget>),
     /// The call is over.
     Ended(EndReason),
 }
@@ -211,6 +232,12 @@ pub enum CallError {
     /// A hold or resume is already under way.
     #[error("a hold or resume is already under way")]
     Busy,
+    /// Our earlier transfer of this call is still waiting for its outcome.
+    #[error("a transfer of this call is already under way")]
+    TransferPending,
+    /// The peer asked for no transfer that could be reported.
+    #[error("the peer asked for no transfer in this call")]
+    NoTransfer,
 }
 
 impl From<handset_sip::ParseError> for CallError {
@@ -294,6 +321,10 @@ pub struct Call {
     /// A re-INVITE to retry after a 491 (its hold state, when).
     glare_retry: Option<(bool, Instant)>,
     redirects: u8,
+    /// Our REFER waiting for its outcome.
+    refer_out: Option<refer::OutgoingRefer>,
+    /// The peer's REFER whose subscription is still active.
+    refer_in: bool,
     outputs: VecDeque<CallOutput>,
 }
 
@@ -386,6 +417,8 @@ impl Call {
         let is_invite = self.invite.as_ref().is_some_and(|i| &i.key == key);
         if is_invite {
             self.on_invite_response(now, response);
+        } else if self.is_refer(key) {
+            self.on_refer_response(response);
         }
         // Responses to BYE, INFO and the like need nothing: the call is over or unchanged.
     }
@@ -393,6 +426,9 @@ impl Call {
     /// One of our requests got no final answer.
     pub fn handle_request_failed(&mut self, now: Instant, key: &TransactionKey) {
         let _ = now;
+        if self.is_refer(key) {
+            return self.on_refer_failed();
+        }
         let Some(invite) = self.invite.as_ref().filter(|i| &i.key == key) else {
             return;
         };
@@ -523,6 +559,8 @@ impl Call {
             remote_hold: false,
             glare_retry: None,
             redirects: 0,
+            refer_out: None,
+            refer_in: false,
             outputs: VecDeque::new(),
         }
     }

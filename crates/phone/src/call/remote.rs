@@ -53,7 +53,8 @@ impl Call {
             Method::Invite | Method::Update => self.on_offer(now, id, request, method),
             Method::Info => self.on_info(id, request),
             Method::Options => self.reply(id, request, 200),
-            // Transfer and in-dialog events are the phone's, not the call's.
+            Method::Refer => self.on_refer(id, request),
+            Method::Notify => self.on_notify(id, request),
             _ => self.reply(id, request, 501),
         }
     }

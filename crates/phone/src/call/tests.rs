@@ -18,7 +18,7 @@ use handset_sip::{Message, Method, StatusCode};
 use super::*;
 
 #[allow(clippy::disallowed_methods)]
-fn origin() -> Instant {
+pub(super) fn origin() -> Instant {
     Instant::now()
 }
 
@@ -52,15 +52,15 @@ fn target(last_octet: u8) -> Target {
 
 /// What a call asked for, sorted.
 #[derive(Debug, Default)]
-struct Drained {
-    sent: Vec<(Message, Option<Target>)>,
-    acks: Vec<Message>,
-    responses: Vec<(RequestId, Message)>,
-    media: Vec<MediaAction>,
-    events: Vec<CallEvent>,
+pub(super) struct Drained {
+    pub(super) sent: Vec<(Message, Option<Target>)>,
+    pub(super) acks: Vec<Message>,
+    pub(super) responses: Vec<(RequestId, Message)>,
+    pub(super) media: Vec<MediaAction>,
+    pub(super) events: Vec<CallEvent>,
 }
 
-fn drain(call: &mut Call) -> Drained {
+pub(super) fn drain(call: &mut Call) -> Drained {
     let mut out = Drained::default();
     while let Some(output) = call.poll_output() {
         match output {
@@ -76,11 +76,11 @@ fn drain(call: &mut Call) -> Drained {
     out
 }
 
-fn key_of(response: &Message) -> TransactionKey {
+pub(super) fn key_of(response: &Message) -> TransactionKey {
     TransactionKey::of_response(response).unwrap()
 }
 
-fn id_of(request: &Message) -> RequestId {
+pub(super) fn id_of(request: &Message) -> RequestId {
     RequestId::of_request(request).unwrap()
 }
 
@@ -121,7 +121,7 @@ fn ringing(now: Instant) -> (Call, Call, Message) {
 }
 
 /// Carries Bob's 200 to Alice and Alice's ACK to Bob; both are established.
-fn connected(now: Instant) -> (Call, Call) {
+pub(super) fn connected(now: Instant) -> (Call, Call) {
     let (mut alice, mut bob, _) = ringing(now);
     bob.answer(now).unwrap();
     let out = drain(&mut bob);
@@ -143,7 +143,7 @@ fn connected(now: Instant) -> (Call, Call) {
 
 /// Hands every request `from` sends to `to`, and the answers back; returns what `from`
 /// reported.
-fn exchange(now: Instant, from: &mut Call, to: &mut Call) -> (Drained, Drained) {
+pub(super) fn exchange(now: Instant, from: &mut Call, to: &mut Call) -> (Drained, Drained) {
     let sent = drain(from);
     let mut answers = Drained::default();
     for (request, _) in &sent.sent {

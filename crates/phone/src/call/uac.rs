@@ -26,6 +26,17 @@ impl Call {
         to: NameAddr,
         destination: Option<Target>,
     ) -> Result<Self, CallError> {
+        Self::dial_with_headers(params, request_uri, to, destination, Vec::new())
+    }
+
+    /// [`Self::dial`] with `extra` headers in the INVITE (Replaces, Referred-By).
+    pub(super) fn dial_with_headers(
+        params: CallParams,
+        request_uri: Uri,
+        to: NameAddr,
+        destination: Option<Target>,
+        extra: Vec<(HeaderKind, String)>,
+    ) -> Result<Self, CallError> {
         let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(params.seed ^ 1);
         let host = params.via.host.to_string();
         let call_id = format!("{}@{host}", random_hex(&mut rng, 12));
@@ -51,6 +62,9 @@ impl Call {
                 HeaderKind::Contact,
                 NameAddr::new(call.params.contact.clone()),
             );
+        for (kind, value) in extra {
+            invite.header(kind, value);
+        }
         call.describe(&mut invite, true);
         Self::with_sdp(&mut invite, &offer);
         let request = invite.build()?;
@@ -505,12 +519,12 @@ impl Call {
         self.send_invite(request, Some(hold))
     }
 
-    /// Sends a request in the dialog (BYE, INFO, ...) with an optional body.
-    pub(super) fn send_in_dialog(
+    /// A new request in the dialog with a fresh Via, our User-Agent and credentials for the
+    /// challenges we know; the caller adds its headers and body and sends it.
+    pub(super) fn in_dialog_request(
         &mut self,
         method: Method,
-        body: Option<(&str, &str, Vec<u8>)>,
-    ) -> Result<(), CallError> {
+    ) -> Result<MessageBuilder, CallError> {
         let via = self.new_via();
         let Some(dialog) = self.dialog.as_mut() else {
             return Err(CallError::State {
@@ -524,6 +538,16 @@ impl Call {
             request.header(HeaderKind::UserAgent, agent);
         }
         self.authorize(&mut request, &method, &uri)?;
+        Ok(request)
+    }
+
+    /// Sends a request in the dialog (BYE, INFO, ...) with an optional body.
+    pub(super) fn send_in_dialog(
+        &mut self,
+        method: Method,
+        body: Option<(&str, &str, Vec<u8>)>,
+    ) -> Result<(), CallError> {
+        let mut request = self.in_dialog_request(method)?;
         if let Some((main, sub, bytes)) = body {
             request.body(&handset_sip::header::MediaType::new(main, sub), bytes);
         }

@@ -108,7 +108,7 @@ impl Phone {
     }
 
     /// The Request-URI for what the user asked to call.
-    fn request_uri(
+    pub(super) fn request_uri(
         &self,
         dialing: &Option<DialSettings>,
         target: &str,
@@ -329,7 +329,7 @@ impl Phone {
         Ok(())
     }
 
-    fn entry(&mut self, handle: CallHandle) -> Result<&mut CallEntry, PhoneError> {
+    pub(super) fn entry(&mut self, handle: CallHandle) -> Result<&mut CallEntry, PhoneError> {
         self.calls
             .get_mut(&handle)
             .ok_or_else(|| PhoneError::NoCall(format!("there is no call {handle}")))

@@ -171,6 +171,9 @@ impl Phone {
             if let Some(entry) = self.calls.remove(&handle) {
                 self.ports.release(entry.port);
             }
+            self.transfers.remove(&handle);
+            self.referred.remove(&handle);
+            self.transferred.remove(&handle);
             if self.calls.is_empty() {
                 self.outputs
                     .push_back(PhoneOutput::Event(PhoneEvent::BusyToIdle));
@@ -227,6 +230,9 @@ impl Phone {
     }
 
     fn call_event(&mut self, now: Instant, handle: CallHandle, event: CallEvent) {
+        let Some(event) = self.transfer_event(now, handle, event) else {
+            return;
+        };
         let Some(entry) = self.calls.get_mut(&handle) else {
             return;
         };
@@ -305,7 +311,7 @@ impl Phone {
                 EndReason::RemoteHangup => HungUpBy::Remote,
                 _ => HungUpBy::Local,
             },
-            transferred: false,
+            transferred: self.transferred.contains(&handle),
         });
         let ending = match (entry.call.direction(), conversation) {
             (Direction::Outgoing, Some(c)) => CallEnding::Placed(PlacedEnding::Answered(c)),

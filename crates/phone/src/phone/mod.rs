@@ -1,7 +1,8 @@
 //! The phone: every account's calls together, sans-IO.
 //!
 //! [`Phone`] takes what the account tasks report (requests, responses, failed requests),
-//! user actions (dial, answer, reject, hang up, hold, resume, mute, DTMF) and timeouts. It
+//! user actions (dial, answer, reject, hang up, hold, resume, mute, DTMF, transfer) and
+//! timeouts. It
 //! decides what a new call gets (ring, auto answer, refusal) with the account's incoming
 //! policy, gives each call an RTP port, and puts out SIP commands per account, media commands
 //! per call, the events of [`crate::events`], and a [`CallOutcome`] for the call log when a
@@ -17,8 +18,12 @@ mod ports;
 mod sip_in;
 #[cfg(test)]
 mod tests;
+mod transfer;
+mod transfer_settings;
+#[cfg(test)]
+mod transfer_tests;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
@@ -35,6 +40,7 @@ use crate::call_log::CallOutcome;
 use crate::events::{CallInfo, PhoneEvent};
 use crate::media_setup::MediaSettings;
 pub use ports::PortPool;
+pub use transfer_settings::TransferSettings;
 
 /// A call's number in the phone (stable while the call lasts).
 pub type CallHandle = u32;
@@ -203,6 +209,28 @@ struct CallEntry {
     forwarded: bool,
 }
 
+impl CallEntry {
+    /// A call that began at `now`, with nothing scheduled yet.
+    fn new(call: Call, local_ip: IpAddr, port: u16, info: CallInfo, now: Instant) -> Self {
+        Self {
+            call,
+            local_ip,
+            port,
+            info,
+            started: now,
+            established: None,
+            auto_answer_at: None,
+            ring_until: None,
+            muted: false,
+            codec: None,
+            ring_timed_out: false,
+            forward_at: None,
+            forward_to: None,
+            forwarded: false,
+        }
+    }
+}
+
 /// A call as the control API shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallView {
@@ -239,6 +267,14 @@ pub struct Phone {
     next_handle: CallHandle,
     ports: PortPool,
     rng: StdRng,
+    /// Each account's transfer settings (defaults when unset).
+    transfer_settings: BTreeMap<u8, TransferSettings>,
+    /// Our calls being transferred, waiting for the outcome.
+    transfers: BTreeMap<CallHandle, transfer::Transfer>,
+    /// Calls a REFER made us place, with the call whose peer asked.
+    referred: BTreeMap<CallHandle, CallHandle>,
+    /// Calls that ended because they were transferred (for the call log).
+    transferred: BTreeSet<CallHandle>,
     outputs: VecDeque<PhoneOutput>,
     /// Do Not Disturb as the user switched it, per account.
     dnd: BTreeMap<u8, bool>,
@@ -257,6 +293,10 @@ impl Phone {
             next_handle: 1,
             ports,
             rng: StdRng::seed_from_u64(seed),
+            transfer_settings: BTreeMap::new(),
+            transfers: BTreeMap::new(),
+            referred: BTreeMap::new(),
+            transferred: BTreeSet::new(),
             outputs: VecDeque::new(),
             dnd: BTreeMap::new(),
             time_of_day: crate::forwarding::TimeOfDay::MIDNIGHT,
@@ -331,6 +371,7 @@ impl Phone {
                 ]
             })
             .flatten()
+            .chain(self.transfer_timeout())
             .min()
     }
 
@@ -361,5 +402,6 @@ impl Phone {
             }
             self.pump(now, handle);
         }
+        self.handle_transfer_timeouts(now);
     }
 }

@@ -51,6 +51,9 @@ impl Phone {
             Some(Method::Invite) if !in_dialog => self.new_call(now, account, id, request, from),
             Some(Method::Options) if !in_dialog => self.answer_plainly(account, id, request, 200),
             Some(Method::Message) if !in_dialog => self.answer_plainly(account, id, request, 200),
+            // "Allow Unsolicited REFER" (P26023) is off by default: a REFER outside a call
+            // places no call.
+            Some(Method::Refer) if !in_dialog => self.answer_plainly(account, id, request, 403),
             _ => self.answer_plainly(account, id, request, 481),
         }
     }
@@ -101,6 +104,9 @@ impl Phone {
         invite: &Message,
         from: Target,
     ) {
+        if let Ok(Some(replaces)) = invite.headers().replaces() {
+            return self.replacing_call(now, account, id, invite, from, &replaces);
+        }
         let Some(entry) = self.accounts.get(&account).cloned() else {
             return self.answer_plainly(account, id, invite, 404);
         };
@@ -212,7 +218,13 @@ impl Phone {
     }
 
     /// Answers a request outside any call with `status` and nothing else.
-    fn answer_plainly(&mut self, account: u8, id: RequestId, request: &Message, status: u16) {
+    pub(super) fn answer_plainly(
+        &mut self,
+        account: u8,
+        id: RequestId,
+        request: &Message,
+        status: u16,
+    ) {
         let Some(code) = StatusCode::new(status) else {
             return;
         };

@@ -6,6 +6,7 @@
 
 mod common;
 
+use std::path::Path;
 use std::time::Duration;
 
 use common::baresip::{self, assert_hears, write_tone};
@@ -21,6 +22,20 @@ use handset::history::{database_path, CallHistory, HistoryQuery};
 const THEIR_TONE: f64 = 440.0;
 /// Hz of the tone handset sends.
 const OUR_TONE: f64 = 1000.0;
+
+/// Hangs up the call on the phone in `dir`, waits until it has ended, and checks that the
+/// baresip in `baresip_dir` heard the phone's tone and the phone (in `heard`) baresip's.
+fn hang_up_and_check_both_heard(dir: &Path, logs: &[&Path], baresip_dir: &Path, heard: &Path) {
+    run_ok(dir, &["hangup"], logs);
+    wait_no_calls(dir, logs);
+    assert_hears(
+        &baresip::recording(baresip_dir),
+        OUR_TONE,
+        THEIR_TONE,
+        "baresip",
+    );
+    assert_hears(heard, THEIR_TONE, OUR_TONE, "handset");
+}
 
 #[test]
 fn calls_baresip_and_is_called_by_it_through_kamailio() {
@@ -94,15 +109,7 @@ fn calls_baresip_and_is_called_by_it_through_kamailio() {
         .filter_map(|(at, found)| text[at + found.len()..].chars().next())
         .collect();
     assert_eq!(events, "11223344##", "{}", show_logs(&logs));
-    run_ok(&dir, &["hangup"], &logs);
-    wait_no_calls(&dir, &logs);
-    assert_hears(
-        &baresip::recording(&answering),
-        OUR_TONE,
-        THEIR_TONE,
-        "baresip",
-    );
-    assert_hears(&heard, THEIR_TONE, OUR_TONE, "handset");
+    hang_up_and_check_both_heard(&dir, &logs, &answering, &heard);
     baresip.terminate(Duration::from_secs(5));
 
     // baresip calls handset, which answers from the command line.
@@ -119,15 +126,7 @@ fn calls_baresip_and_is_called_by_it_through_kamailio() {
     run_ok(&dir, &["answer"], &logs);
     wait_call_state(&dir, "established", &logs);
     std::thread::sleep(Duration::from_secs(3));
-    run_ok(&dir, &["hangup"], &logs);
-    wait_no_calls(&dir, &logs);
-    assert_hears(
-        &baresip::recording(&calling),
-        OUR_TONE,
-        THEIR_TONE,
-        "baresip",
-    );
-    assert_hears(&heard, THEIR_TONE, OUR_TONE, "handset");
+    hang_up_and_check_both_heard(&dir, &logs, &calling, &heard);
 
     // Both calls are in the call log, newest first.
     let history = CallHistory::open(&database_path(&dir)).unwrap();

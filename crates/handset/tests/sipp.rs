@@ -72,13 +72,14 @@ fn retransmits_an_unanswered_register_and_repeats_its_own_answers() {
         ],
     );
     // -nr: the retransmitted REGISTER goes to the scenario, which checks it and answers it.
-    let registrar_sipp = Sipp::server(
+    let registrar_sipp = Sipp::spawn(
         work,
         "registrar",
         &scenario("registrar.xml"),
         registrar_port,
         &["-m", "1", "-nr"],
-    );
+    )
+    .listening();
     let _daemon = start_handset(&dir, &handset_log);
     registrar_sipp
         .finish()

@@ -9,6 +9,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use handset::history::{database_path, CallHistory, HistoryQuery, StoredCall};
+use handset_phone::call_log::CallRecord;
 
 use super::kamailio::{Kamailio, Transport, PASSWORD};
 use super::{handset, run, stderr, stdout};
@@ -379,6 +380,11 @@ impl RegisteredPhone {
         assert!(reached, "the call log holds {logged:?}");
         assert_eq!(logged.len(), count, "{logged:?}");
         logged
+    }
+
+    /// Waits until the call log holds one record; returns that call.
+    pub(crate) fn wait_logged_call(&self) -> CallRecord {
+        self.wait_history(1).remove(0).record
     }
 
     /// Asserts that the daemon is still running.

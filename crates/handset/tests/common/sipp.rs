@@ -111,23 +111,16 @@ impl Sipp {
         }
     }
 
-    /// A SIPp server on 127.0.0.1:`port`, returned once it has bound the port and waits
-    /// for requests.
-    pub(crate) fn server(
-        work: &Path,
-        name: &str,
-        scenario: &Path,
-        port: u16,
-        args: &[&str],
-    ) -> Self {
-        let mut sipp = Self::spawn(work, name, scenario, port, args);
-        let errors = sipp.files.errors.clone();
-        let process = &mut sipp.process;
+    /// Waits until SIPp has bound its port, as a server does before it waits for requests.
+    pub(crate) fn listening(mut self) -> Self {
+        let errors = self.files.errors.clone();
+        let port = self.port;
+        let process = &mut self.process;
         wait_for(Duration::from_secs(20), "sipp start", &[&errors], || {
             assert!(process.exited().is_none(), "sipp exited at once");
             std::net::UdpSocket::bind(("127.0.0.1", port)).is_err()
         });
-        sipp
+        self
     }
 
     /// A SIPp client sending to `target` for the user `service` (`-s`) from a port of its

@@ -11,8 +11,11 @@ use std::time::Duration;
 
 use common::baresip::{self, assert_hears, write_tone};
 use common::kamailio::{available, Kamailio, Transport, PASSWORD};
-use common::phone::{configure, free_port, poll, show_logs, start_handset_with, wait_for};
-use common::{run, stderr, stdout};
+use common::phone::{
+    configure, free_port, run_ok, show_logs, start_handset_with, wait_call, wait_call_state,
+    wait_for, wait_no_calls,
+};
+use common::{run, stdout};
 use handset::history::{database_path, CallHistory, HistoryQuery};
 
 /// Hz of the tone baresip sends.
@@ -20,21 +23,18 @@ const THEIR_TONE: f64 = 440.0;
 /// Hz of the tone handset sends.
 const OUR_TONE: f64 = 1000.0;
 
-/// The calls `handset calls --json` lists.
-fn calls(dir: &Path) -> Vec<serde_json::Value> {
-    let output = run(dir, &["calls", "--json"]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    serde_json::from_str(&stdout(&output)).unwrap()
-}
-
-/// Waits until the only call is in `state`.
-fn wait_call_state(dir: &Path, state: &str, logs: &[&Path]) {
-    wait_for(
-        Duration::from_secs(15),
-        &format!("a call {state}"),
-        logs,
-        || calls(dir).first().is_some_and(|c| c["state"] == state),
+/// Hangs up the call on the phone in `dir`, waits until it has ended, and checks that the
+/// baresip in `baresip_dir` heard the phone's tone and the phone (in `heard`) baresip's.
+fn hang_up_and_check_both_heard(dir: &Path, logs: &[&Path], baresip_dir: &Path, heard: &Path) {
+    run_ok(dir, &["hangup"], logs);
+    wait_no_calls(dir, logs);
+    assert_hears(
+        &baresip::recording(baresip_dir),
+        OUR_TONE,
+        THEIR_TONE,
+        "baresip",
     );
+    assert_hears(heard, THEIR_TONE, OUR_TONE, "handset");
 }
 
 #[test]
@@ -90,31 +90,17 @@ fn calls_baresip_and_is_called_by_it_through_kamailio() {
     });
 
     // handset calls baresip.
-    let dial = run(&dir, &["dial", "1002"]);
-    assert!(
-        dial.status.success(),
-        "{}\n{}",
-        stderr(&dial),
-        show_logs(&logs)
-    );
-    wait_call_state(&dir, "established", &logs);
-    let call = &calls(&dir)[0];
+    run_ok(&dir, &["dial", "1002"], &logs);
+    let call = wait_call_state(&dir, "established", &logs);
     assert_eq!(call["direction"], "outgoing");
     assert_eq!(call["codec"], "PCMU/8000");
     std::thread::sleep(Duration::from_secs(3));
     // Hold and resume by re-INVITE; baresip accepts both.
-    let hold = run(&dir, &["hold"]);
-    assert!(hold.status.success(), "{}", stderr(&hold));
-    wait_for(Duration::from_secs(10), "the call held", &logs, || {
-        calls(&dir).first().is_some_and(|c| c["held"] == true)
-    });
-    let resume = run(&dir, &["resume"]);
-    assert!(resume.status.success(), "{}", stderr(&resume));
-    wait_for(Duration::from_secs(10), "the call resumed", &logs, || {
-        calls(&dir).first().is_some_and(|c| c["held"] == false)
-    });
-    let dtmf = run(&dir, &["dtmf", "1234#"]);
-    assert!(dtmf.status.success(), "{}", stderr(&dtmf));
+    run_ok(&dir, &["hold"], &logs);
+    wait_call(&dir, "the call held", &logs, |c| c["held"] == true);
+    run_ok(&dir, &["resume"], &logs);
+    wait_call(&dir, "the call resumed", &logs, |c| c["held"] == false);
+    run_ok(&dir, &["dtmf", "1234#"], &logs);
     std::thread::sleep(Duration::from_secs(2));
     // RFC 4733 events, in order: baresip logs each start and end.
     let text = std::fs::read_to_string(&baresip_log).unwrap_or_default();
@@ -123,20 +109,7 @@ fn calls_baresip_and_is_called_by_it_through_kamailio() {
         .filter_map(|(at, found)| text[at + found.len()..].chars().next())
         .collect();
     assert_eq!(events, "11223344##", "{}", show_logs(&logs));
-    let hangup = run(&dir, &["hangup"]);
-    assert!(hangup.status.success(), "{}", stderr(&hangup));
-    assert!(
-        poll(Duration::from_secs(10), || calls(&dir).is_empty()),
-        "the call did not end\n{}",
-        show_logs(&logs)
-    );
-    assert_hears(
-        &baresip::recording(&answering),
-        OUR_TONE,
-        THEIR_TONE,
-        "baresip",
-    );
-    assert_hears(&heard, THEIR_TONE, OUR_TONE, "handset");
+    hang_up_and_check_both_heard(&dir, &logs, &answering, &heard);
     baresip.terminate(Duration::from_secs(5));
 
     // baresip calls handset, which answers from the command line.
@@ -148,32 +121,17 @@ fn calls_baresip_and_is_called_by_it_through_kamailio() {
     std::fs::remove_file(&heard).ok();
     let target = format!("/dial sip:1001@{server}");
     let _caller = baresip::start(&calling, &theirs, baresip::sip_port(), &account, &[&target]);
-    wait_call_state(&dir, "ringing", &logs);
-    assert_eq!(calls(&dir)[0]["direction"], "incoming");
-    let answer = run(&dir, &["answer"]);
-    assert!(answer.status.success(), "{}", stderr(&answer));
+    let call = wait_call_state(&dir, "ringing", &logs);
+    assert_eq!(call["direction"], "incoming");
+    run_ok(&dir, &["answer"], &logs);
     wait_call_state(&dir, "established", &logs);
     std::thread::sleep(Duration::from_secs(3));
-    let hangup = run(&dir, &["hangup"]);
-    assert!(hangup.status.success(), "{}", stderr(&hangup));
-    assert!(
-        poll(Duration::from_secs(10), || calls(&dir).is_empty()),
-        "the call did not end\n{}",
-        show_logs(&logs)
-    );
-    assert_hears(
-        &baresip::recording(&calling),
-        OUR_TONE,
-        THEIR_TONE,
-        "baresip",
-    );
-    assert_hears(&heard, THEIR_TONE, OUR_TONE, "handset");
+    hang_up_and_check_both_heard(&dir, &logs, &calling, &heard);
 
     // Both calls are in the call log, newest first.
     let history = CallHistory::open(&database_path(&dir)).unwrap();
     assert_eq!(history.list(&HistoryQuery::default()).unwrap().len(), 2);
-    let logged = run(&dir, &["calllog", "--json"]);
-    assert!(logged.status.success(), "{}", stderr(&logged));
+    let logged = run_ok(&dir, &["calllog", "--json"], &logs);
     let logged: Vec<serde_json::Value> = serde_json::from_str(&stdout(&logged)).unwrap();
     let directions: Vec<&str> = logged
         .iter()
@@ -183,8 +141,7 @@ fn calls_baresip_and_is_called_by_it_through_kamailio() {
     assert!(logged.iter().all(|c| c["duration"].as_u64().unwrap() >= 2));
 
     // Do Not Disturb from the command line.
-    let dnd = run(&dir, &["dnd", "on"]);
-    assert!(dnd.status.success(), "{}", stderr(&dnd));
+    run_ok(&dir, &["dnd", "on"], &logs);
     assert!(stdout(&run(&dir, &["dnd"])).contains("account 1: do not disturb on"));
     assert!(daemon.terminate(Duration::from_secs(10)));
 }

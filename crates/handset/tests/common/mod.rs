@@ -4,6 +4,7 @@
 pub(crate) mod baresip;
 pub(crate) mod kamailio;
 pub(crate) mod phone;
+pub(crate) mod sipp;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -1,13 +1,18 @@
 //! Child processes for tests against real peers: the `handset` daemon, stopped by SIGTERM when
-//! dropped, and waits on what `handset status --json` reports.
+//! dropped, waits on what `handset status --json` and `handset calls --json` report, and a
+//! phone registered with a Kamailio of its own.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::{SocketAddr, TcpListener, UdpSocket};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{handset, run, stderr};
+use handset::history::{database_path, CallHistory, HistoryQuery, StoredCall};
+use handset_phone::call_log::CallRecord;
+
+use super::kamailio::{Kamailio, Transport, PASSWORD};
+use super::{handset, run, stderr, stdout};
 
 /// A child process stopped with SIGTERM (then SIGKILL) when dropped.
 pub(crate) struct Guard {
@@ -210,4 +215,184 @@ pub(crate) fn show_logs(logs: &[&Path]) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The paths as [`show_logs`] and [`wait_for`] take them.
+pub(crate) fn paths(logs: &[PathBuf]) -> Vec<&Path> {
+    logs.iter().map(PathBuf::as_path).collect()
+}
+
+/// Runs `handset --data-dir DIR ARGS…` and asserts that it succeeded; shows the `logs`
+/// otherwise.
+pub(crate) fn run_ok(dir: &Path, args: &[&str], logs: &[&Path]) -> Output {
+    let output = run(dir, args);
+    assert!(
+        output.status.success(),
+        "handset {args:?}: {}\n{}",
+        stderr(&output),
+        show_logs(logs)
+    );
+    output
+}
+
+/// The calls `handset calls --json` lists.
+pub(crate) fn calls(dir: &Path) -> Vec<serde_json::Value> {
+    let output = run(dir, &["calls", "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    serde_json::from_str(&stdout(&output)).unwrap()
+}
+
+/// How long a call takes at most to reach a state the test waits for.
+const CALL_WAIT: Duration = Duration::from_secs(15);
+
+/// Waits until a call satisfies `done`; returns it. Panics naming `what` with the `logs`
+/// otherwise.
+pub(crate) fn wait_call(
+    dir: &Path,
+    what: &str,
+    logs: &[&Path],
+    done: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let mut found = None;
+    wait_for(CALL_WAIT, what, logs, || {
+        found = calls(dir).into_iter().find(&done);
+        found.is_some()
+    });
+    found.expect("wait_for returned, so a call was found")
+}
+
+/// Waits until a call is in `state` (`ringing`, `established`…); returns it.
+pub(crate) fn wait_call_state(dir: &Path, state: &str, logs: &[&Path]) -> serde_json::Value {
+    wait_call(dir, &format!("a call {state}"), logs, |call| {
+        call["state"] == state
+    })
+}
+
+/// Waits until the phone has no call left.
+pub(crate) fn wait_no_calls(dir: &Path, logs: &[&Path]) {
+    let mut last = Vec::new();
+    let ended = poll(CALL_WAIT, || {
+        last = calls(dir);
+        last.is_empty()
+    });
+    assert!(ended, "calls left: {last:?}\n{}", show_logs(logs));
+}
+
+/// The user account 1 of a [`RegisteredPhone`] registers as.
+pub(crate) const PHONE_USER: &str = "1001";
+
+/// A running phone in `work/phone` whose account 1 is registered as [`PHONE_USER`] with a
+/// UDP Kamailio of its own (an account needs a server to be active).
+pub(crate) struct RegisteredPhone {
+    daemon: Guard,
+    _kamailio: Kamailio,
+    dir: PathBuf,
+    logs: Vec<PathBuf>,
+}
+
+impl RegisteredPhone {
+    /// Configures the phone with the extra settings `pairs` (`P90`, `1`, …), starts it and
+    /// waits until account 1 is registered.
+    pub(crate) fn start(work: &Path, pairs: &[&str]) -> Self {
+        let dir = work.join("phone");
+        let handset_log = work.join("handset.log");
+        let kamailio = Kamailio::start(&work.join("kamailio"), Transport::Udp, free_port());
+        let server = kamailio.address();
+        let mut settings = vec![
+            "P271",
+            "1",
+            "P47",
+            server.as_str(),
+            "P35",
+            PHONE_USER,
+            "P34",
+            PASSWORD,
+        ];
+        settings.extend_from_slice(pairs);
+        configure(&dir, &handset_log, &settings);
+        let daemon = start_handset(&dir, &handset_log);
+        let phone = Self {
+            daemon,
+            logs: vec![handset_log, kamailio.log_path()],
+            _kamailio: kamailio,
+            dir,
+        };
+        wait_account(
+            &phone.dir,
+            &paths(&phone.logs),
+            Duration::from_secs(20),
+            |registration, _| registration == "registered",
+        );
+        phone
+    }
+
+    /// The phone's data directory.
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The daemon's process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.daemon.pid()
+    }
+
+    /// The handset and Kamailio logs.
+    pub(crate) fn logs(&self) -> Vec<PathBuf> {
+        self.logs.clone()
+    }
+
+    /// The handset and Kamailio logs followed by `more` (a peer's traces…).
+    pub(crate) fn logs_and(&self, more: impl IntoIterator<Item = PathBuf>) -> Vec<PathBuf> {
+        let mut logs = self.logs();
+        logs.extend(more);
+        logs
+    }
+
+    /// Account 1's SIP address, where a peer calls it.
+    pub(crate) fn address(&self) -> String {
+        sip_address(&self.dir).to_string()
+    }
+
+    /// Runs `handset ARGS…` against the phone and asserts that it succeeded.
+    pub(crate) fn command(&self, args: &[&str]) {
+        run_ok(&self.dir, args, &paths(&self.logs));
+    }
+
+    /// Waits until a call is in `state`; returns it. `logs` are shown if it never is.
+    pub(crate) fn wait_call_state(&self, state: &str, logs: &[PathBuf]) -> serde_json::Value {
+        wait_call_state(&self.dir, state, &paths(logs))
+    }
+
+    /// Waits until the phone has no call left; `logs` are shown if a call stays.
+    pub(crate) fn wait_no_calls(&self, logs: &[PathBuf]) {
+        wait_no_calls(&self.dir, &paths(logs));
+    }
+
+    /// Waits until the call log holds `count` records; returns them, newest first.
+    pub(crate) fn wait_history(&self, count: usize) -> Vec<StoredCall> {
+        let mut logged = Vec::new();
+        let reached = poll(Duration::from_secs(10), || {
+            logged = CallHistory::open(&database_path(&self.dir))
+                .and_then(|history| history.list(&HistoryQuery::all()))
+                .unwrap_or_default();
+            logged.len() >= count
+        });
+        assert!(reached, "the call log holds {logged:?}");
+        assert_eq!(logged.len(), count, "{logged:?}");
+        logged
+    }
+
+    /// Waits until the call log holds one record; returns that call.
+    pub(crate) fn wait_logged_call(&self) -> CallRecord {
+        self.wait_history(1).remove(0).record
+    }
+
+    /// Asserts that the daemon is still running.
+    pub(crate) fn assert_alive(&mut self) {
+        assert!(
+            self.daemon.exited().is_none(),
+            "the daemon died\n{}",
+            show_logs(&paths(&self.logs))
+        );
+    }
 }

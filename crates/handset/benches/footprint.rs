@@ -13,7 +13,7 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::baresip::{self, write_tone, write_tone_at};
+use common::baresip::{self, write_tone};
 use common::kamailio::{available, Kamailio, Transport, PASSWORD};
 use common::phone::{configure, free_port, start_handset_with, wait_for};
 use common::{run, stderr};
@@ -75,7 +75,12 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    if !available("footprint", Transport::Udp) || !baresip::available("footprint") {
+    let peers = available("footprint", Transport::Udp)
+        && baresip::available("footprint")
+        && ["opus", "ausine"]
+            .iter()
+            .all(|module| baresip::has_module("footprint", module));
+    if !peers {
         return;
     }
     let seconds: u64 = std::env::var("FOOTPRINT_SECONDS")
@@ -128,18 +133,17 @@ fn main() {
 
     let peer = work.join("baresip");
     std::fs::create_dir_all(&peer).unwrap();
-    let theirs = work.join("theirs.wav");
-    write_tone_at(&theirs, 48_000, 440.0, 10.0);
     let account = format!(
         "<sip:1002@{server}>;auth_pass={PASSWORD};answermode=auto;audio_codecs=opus;regint=600"
     );
+    // baresip's own sine source plays at the codec's rate and channels (Opus: 48 kHz stereo).
     let _baresip = baresip::start_with_modules(
         &peer,
-        &theirs,
+        "ausine,440",
         baresip::sip_port(),
         &account,
         &[],
-        &["opus"],
+        &["opus", "ausine"],
     );
     wait_for(
         Duration::from_secs(20),

@@ -18,6 +18,11 @@ use super::phone::{free_port, tool_available, wait_for, Guard};
 pub(crate) const BARESIP: &str = "/usr/bin/baresip";
 const MODULES: &str = "/usr/lib/baresip/modules";
 
+/// Whether baresip's module `name` is installed.
+pub(crate) fn has_module(test: &str, name: &str) -> bool {
+    tool_available(test, &format!("{MODULES}/{name}.so"), "baresip")
+}
+
 /// Whether baresip and the modules the tests load are installed.
 pub(crate) fn available(test: &str) -> bool {
     tool_available(test, BARESIP, "baresip")
@@ -30,27 +35,15 @@ pub(crate) fn available(test: &str) -> bool {
 
 /// `seconds` of a sine at `frequency` Hz, 8 kHz.
 pub(crate) fn tone(frequency: f64, seconds: f64) -> Vec<i16> {
-    tone_at(8000, frequency, seconds)
-}
-
-/// `seconds` of a sine at `frequency` Hz, sampled at `rate`.
-pub(crate) fn tone_at(rate: u32, frequency: f64, seconds: f64) -> Vec<i16> {
-    let rate = f64::from(rate);
-    let count = (rate * seconds) as usize;
+    let count = (8000.0 * seconds) as usize;
     (0..count)
-        .map(|n| (9000.0 * (2.0 * PI * frequency * n as f64 / rate).sin()) as i16)
+        .map(|n| (9000.0 * (2.0 * PI * frequency * n as f64 / 8000.0).sin()) as i16)
         .collect()
 }
 
 /// Writes `seconds` of a `frequency` Hz tone to `path` as an 8 kHz WAV file.
 pub(crate) fn write_tone(path: &Path, frequency: f64, seconds: f64) {
-    write_tone_at(path, 8000, frequency, seconds);
-}
-
-/// Writes `seconds` of a `frequency` Hz tone to `path` as a WAV file at `rate` (baresip's
-/// file source plays Opus calls only from 48 kHz files).
-pub(crate) fn write_tone_at(path: &Path, rate: u32, frequency: f64, seconds: f64) {
-    fs::write(path, wav::encode(rate, &tone_at(rate, frequency, seconds))).unwrap();
+    fs::write(path, wav::encode(8000, &tone(frequency, seconds))).unwrap();
 }
 
 /// Energy of `samples` (at `rate`) at `frequency` (Goertzel), per sample.
@@ -101,13 +94,15 @@ pub(crate) fn start(
     account: &str,
     commands: &[&str],
 ) -> Guard {
-    start_with_modules(dir, source, sip_port, account, commands, &[])
+    let source = format!("aufile,{}", source.display());
+    start_with_modules(dir, &source, sip_port, account, commands, &[])
 }
 
-/// [`start`] loading `modules` too (`opus`, …).
+/// [`start`] with baresip's `audio_source` value (`aufile,PATH`, `ausine,440`) and loading
+/// `modules` too (`opus`, `ausine`, …).
 pub(crate) fn start_with_modules(
     dir: &Path,
-    source: &Path,
+    source: &str,
     sip_port: u16,
     account: &str,
     commands: &[&str],
@@ -118,7 +113,7 @@ pub(crate) fn start_with_modules(
         "sip_listen 127.0.0.1:{sip_port}\n\
          audio_player alsa,null\n\
          audio_alert alsa,null\n\
-         audio_source aufile,{source}\n\
+         audio_source {source}\n\
          rtp_ports {rtp_port}-{end}\n\
          module_path {MODULES}\n\
          module g711.so\n\
@@ -129,7 +124,6 @@ pub(crate) fn start_with_modules(
          module_app account.so\n\
          module_app menu.so\n\
          snd_path {dir}\n{extra}",
-        source = source.display(),
         end = rtp_port + 20,
         dir = dir.display(),
         extra = modules

@@ -7,9 +7,9 @@ use handset_sip::header::NameAddr;
 use handset_sip::uri::Uri;
 
 use super::{CallEntry, CallHandle, MediaCommand, Phone, PhoneError, PhoneOutput};
-use crate::call::{direct_target, Call, CallState, Direction};
+use crate::call::{direct_target, Call, CallState};
 use crate::dialing::{dial_number, DialOutcome, DialSession, DialSettings, DialSource};
-use crate::events::{Party, PhoneEvent};
+use crate::events::PhoneEvent;
 
 /// How long a DTMF digit sent from the API lasts.
 const DTMF_DURATION: Duration = Duration::from_millis(160);
@@ -51,60 +51,17 @@ impl Phone {
         }
         .clone();
         let uri = self.request_uri(&account.settings.dialing, target, now)?;
-        let port = self.ports.take().ok_or(PhoneError::NoPort)?;
-        let params = match self.call_params(&account, port) {
-            Ok(params) => params,
-            Err(e) => {
-                self.ports.release(port);
-                return Err(e);
-            }
-        };
-        let params_ip = params.media.address;
         let destination = direct_target(&uri);
-        let to = NameAddr::new(uri.clone());
-        let call = match Call::dial(params, uri.clone(), to, destination) {
-            Ok(call) => call,
-            Err(e) => {
-                self.ports.release(port);
-                return Err(PhoneError::BadTarget(e.to_string()));
-            }
-        };
-        let remote = Party {
-            number: uri
-                .as_sip()
-                .and_then(|s| s.user().map(str::to_owned))
-                .unwrap_or_else(|| target.to_owned()),
-            display_name: None,
-        };
-        let info = self.call_info(
-            account.settings.account,
-            call.call_id(),
-            Direction::Outgoing,
-            remote,
-        );
-        self.outputs
-            .push_back(PhoneOutput::Event(PhoneEvent::OutgoingCall {
-                call: info.clone(),
-            }));
-        Ok(self.add_call(
-            now,
-            CallEntry {
-                local_ip: params_ip,
-                call,
-                port,
-                info,
-                started: now,
-                established: None,
-                auto_answer_at: None,
-                ring_until: None,
-                muted: false,
-                codec: None,
-                ring_timed_out: false,
-                forward_at: None,
-                forward_to: None,
-                forwarded: false,
+        let made = self.make_call(
+            &account,
+            PhoneError::NoPort,
+            |e| e,
+            |params| {
+                Call::dial(params, uri.clone(), NameAddr::new(uri.clone()), destination)
+                    .map_err(|e| PhoneError::BadTarget(e.to_string()))
             },
-        ))
+        )?;
+        Ok(self.add_outgoing(now, made, &uri, target))
     }
 
     /// The Request-URI for what the user asked to call.

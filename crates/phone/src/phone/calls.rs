@@ -1,7 +1,7 @@
 //! Making a call's parameters from its account, and turning what a call puts out into the
 //! phone's outputs (with the events and the call-log outcome at the end).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use handset_sip::auth::Credentials;
@@ -15,7 +15,7 @@ use super::{
     SipCommand,
 };
 use crate::call::{
-    CallEvent, CallOutput, CallParams, CallState, Direction, EndReason, MediaAction, ViaSpec,
+    Call, CallEvent, CallOutput, CallParams, CallState, Direction, EndReason, MediaAction, ViaSpec,
 };
 use crate::call_log::{
     CallEnding, CallOutcome, Conversation, HungUpBy, PlacedEnding, ReceivedEnding,
@@ -25,8 +25,8 @@ use crate::events::{AccountRef, CallDirection, CallInfo, Party, PhoneEvent};
 /// The host of an address, as a URI host.
 fn host_of(addr: SocketAddr) -> Host {
     match addr.ip() {
-        std::net::IpAddr::V4(ip) => Host::Ipv4(ip),
-        std::net::IpAddr::V6(ip) => Host::Ipv6(ip),
+        IpAddr::V4(ip) => Host::Ipv4(ip),
+        IpAddr::V6(ip) => Host::Ipv6(ip),
     }
 }
 
@@ -84,6 +84,59 @@ impl Phone {
             media: account.settings.media.media_config(local.ip(), port),
             seed: self.rng.next_u64(),
         })
+    }
+
+    /// Takes an RTP port and makes a call on `account` with it: `make` builds the call from
+    /// its parameters. The port goes back when there is no call. Answers the call, its RTP
+    /// address and port, or the SIP status to refuse with (486 no port, 480 no address) or
+    /// `make`'s error.
+    pub(super) fn make_call<E>(
+        &mut self,
+        account: &AccountEntry,
+        no_port: E,
+        no_address: impl FnOnce(PhoneError) -> E,
+        make: impl FnOnce(CallParams) -> Result<Call, E>,
+    ) -> Result<(Call, IpAddr, u16), E> {
+        let port = self.ports.take().ok_or(no_port)?;
+        let params = match self.call_params(account, port) {
+            Ok(params) => params,
+            Err(e) => {
+                self.ports.release(port);
+                return Err(no_address(e));
+            }
+        };
+        let local_ip = params.media.address;
+        match make(params) {
+            Ok(call) => Ok((call, local_ip, port)),
+            Err(e) => {
+                self.ports.release(port);
+                Err(e)
+            }
+        }
+    }
+
+    /// Registers a call we place to `uri` (its user shown as the peer's number, else
+    /// `fallback`) and reports it.
+    pub(super) fn add_outgoing(
+        &mut self,
+        now: Instant,
+        (call, local_ip, port): (Call, IpAddr, u16),
+        uri: &Uri,
+        fallback: &str,
+    ) -> CallHandle {
+        let remote = Party {
+            number: uri
+                .as_sip()
+                .and_then(|s| s.user().map(str::to_owned))
+                .unwrap_or_else(|| fallback.to_owned()),
+            display_name: None,
+        };
+        let info = self.call_info(call.account(), call.call_id(), Direction::Outgoing, remote);
+        self.outputs
+            .push_back(PhoneOutput::Event(PhoneEvent::OutgoingCall {
+                call: info.clone(),
+            }));
+        self.add_call(now, CallEntry::new(call, local_ip, port, info, now))
     }
 
     /// The account's reference for events.

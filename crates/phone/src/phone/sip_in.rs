@@ -147,18 +147,18 @@ impl Phone {
             self.answer_plainly(account, id, invite, status);
             return self.ended_without_call(now, &info, ReceivedEnding::RefusedByPhone(reason));
         }
-        let Some(port) = self.ports.take() else {
-            return self.answer_plainly(account, id, invite, 486);
-        };
-        let Ok(params) = self.call_params(&entry, port) else {
-            self.ports.release(port);
-            return self.answer_plainly(account, id, invite, 480);
-        };
-        let params_ip = params.media.address;
-        let Ok(call) = Call::receive(params, id.clone(), invite.clone(), from) else {
-            self.ports.release(port);
-            // An offer we cannot answer.
-            return self.answer_plainly(account, id, invite, 488);
+        let made = self.make_call(
+            &entry,
+            486,
+            |_| 480,
+            |params| {
+                // An offer we cannot answer.
+                Call::receive(params, id.clone(), invite.clone(), from).map_err(|_| 488)
+            },
+        );
+        let (call, local_ip, port) = match made {
+            Ok(made) => made,
+            Err(status) => return self.answer_plainly(account, id, invite, status),
         };
         let auto_answer_at = match incoming.decision {
             IncomingDecision::AutoAnswer { delay, .. } => Some(now + delay),
@@ -176,28 +176,16 @@ impl Phone {
             ),
             _ => (None, None),
         };
-        self.add_call(
-            now,
-            CallEntry {
-                local_ip: params_ip,
-                call,
-                port,
-                info,
-                started: now,
-                established: None,
-                auto_answer_at,
-                ring_until,
-                muted: matches!(
-                    incoming.decision,
-                    IncomingDecision::AutoAnswer { muted: true, .. }
-                ),
-                codec: None,
-                ring_timed_out: false,
-                forward_at,
-                forward_to,
-                forwarded: false,
-            },
+        let mut call_entry = CallEntry::new(call, local_ip, port, info, now);
+        call_entry.auto_answer_at = auto_answer_at;
+        call_entry.ring_until = ring_until;
+        call_entry.muted = matches!(
+            incoming.decision,
+            IncomingDecision::AutoAnswer { muted: true, .. }
         );
+        call_entry.forward_at = forward_at;
+        call_entry.forward_to = forward_to;
+        self.add_call(now, call_entry);
     }
 
     /// Reports a call that ended before it had a call of its own (refused, forwarded at once).

@@ -337,38 +337,19 @@ impl Phone {
         let entry = self.calls.get_mut(&referrer).ok_or(481u16)?;
         let account = entry.call.account();
         let account = self.accounts.get(&account).cloned().ok_or(480u16)?;
-        let port = self.ports.take().ok_or(486u16)?;
-        let Ok(params) = self.call_params(&account, port) else {
-            self.ports.release(port);
-            return Err(480);
-        };
-        let local_ip = params.media.address;
-        let Ok(call) = Call::dial_transfer(params, target, direct_target(&target.uri)) else {
-            self.ports.release(port);
-            return Err(400);
-        };
+        let made = self.make_call(
+            &account,
+            486u16,
+            |_| 480,
+            |params| {
+                Call::dial_transfer(params, target, direct_target(&target.uri)).map_err(|_| 400)
+            },
+        )?;
         if let Some(entry) = self.calls.get_mut(&referrer) {
             let _ = entry.call.notify_transfer(100);
         }
-        let remote = Party {
-            number: target
-                .uri
-                .as_sip()
-                .and_then(|s| s.user().map(str::to_owned))
-                .unwrap_or_else(|| target.uri.to_string()),
-            display_name: None,
-        };
-        let info = self.call_info(
-            account.settings.account,
-            call.call_id(),
-            Direction::Outgoing,
-            remote,
-        );
-        self.outputs
-            .push_back(PhoneOutput::Event(PhoneEvent::OutgoingCall {
-                call: info.clone(),
-            }));
-        Ok(self.add_call(now, CallEntry::new(call, local_ip, port, info, now)))
+        let fallback = target.uri.to_string();
+        Ok(self.add_outgoing(now, made, &target.uri, &fallback))
     }
 
     /// Tells the referrer of call `handle` (if a REFER placed it) how the call goes.
@@ -423,17 +404,15 @@ impl Phone {
         let Some(entry) = self.accounts.get(&account).cloned() else {
             return self.answer_plainly(account, id, invite, 404);
         };
-        let Some(port) = self.ports.take() else {
-            return self.answer_plainly(account, id, invite, 486);
-        };
-        let Ok(params) = self.call_params(&entry, port) else {
-            self.ports.release(port);
-            return self.answer_plainly(account, id, invite, 480);
-        };
-        let local_ip = params.media.address;
-        let Ok(call) = Call::receive(params, id.clone(), invite.clone(), from) else {
-            self.ports.release(port);
-            return self.answer_plainly(account, id, invite, 488);
+        let made = self.make_call(
+            &entry,
+            486,
+            |_| 480,
+            |params| Call::receive(params, id.clone(), invite.clone(), from).map_err(|_| 488),
+        );
+        let (call, local_ip, port) = match made {
+            Ok(made) => made,
+            Err(status) => return self.answer_plainly(account, id, invite, status),
         };
         let caller = decide(
             &IncomingHeaders::from_message(invite),

@@ -291,6 +291,20 @@ struct UnacknowledgedOk {
     give_up: Instant,
 }
 
+impl UnacknowledgedOk {
+    /// Our 2xx `response` to request `id`, sent at `now`: resent at T1, doubling up to T2,
+    /// for 64·T1 (RFC 3261 §13.3.1.4).
+    fn new(id: RequestId, response: MessageBuilder, now: Instant) -> Self {
+        Self {
+            id,
+            response,
+            next: now + T1,
+            interval: T1,
+            give_up: now + T1 * 64,
+        }
+    }
+}
+
 /// One call.
 #[derive(Debug)]
 pub struct Call {

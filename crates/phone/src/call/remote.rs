@@ -11,7 +11,7 @@ use handset_sip::message::response_to;
 use handset_sip::{Message, Method, StatusCode};
 
 use super::messages::sdp_of;
-use super::{Call, CallEvent, CallOutput, CallState, Direction, EndReason, UnacknowledgedOk, T1};
+use super::{Call, CallEvent, CallOutput, CallState, Direction, EndReason, UnacknowledgedOk};
 
 impl Call {
     /// A request in this call (see [`Call::owns`]); `id` answers it.
@@ -109,13 +109,7 @@ impl Call {
         self.describe(&mut response, false);
         Self::with_sdp(&mut response, &sdp);
         if method == Method::Invite {
-            self.unacknowledged = Some(UnacknowledgedOk {
-                id: id.clone(),
-                response: response.clone(),
-                next: now + T1,
-                interval: T1,
-                give_up: now + T1 * 64,
-            });
+            self.unacknowledged = Some(UnacknowledgedOk::new(id.clone(), response.clone(), now));
         }
         self.outputs.push_back(CallOutput::Respond { id, response });
     }

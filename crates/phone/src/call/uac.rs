@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use handset_sip::auth::{ChallengeKind, DigestRequest, Unauthorized};
+use handset_sip::auth::{answers_in, challenges_in, DigestRequest, Unauthorized};
 use handset_sip::dialog::{cancel_for, glare_retry_delay, Dialog};
 use handset_sip::header::{HeaderKind, NameAddr};
 use handset_sip::locate::Target;
@@ -347,29 +347,8 @@ impl Call {
         let Some(digest) = self.digest.as_mut() else {
             return false;
         };
-        let headers = response.headers();
-        let mut offered: Vec<(ChallengeKind, String)> = Vec::new();
-        for (kind, header) in [
-            (ChallengeKind::Www, HeaderKind::WwwAuthenticate),
-            (ChallengeKind::Proxy, HeaderKind::ProxyAuthenticate),
-        ] {
-            for field in headers.all(header) {
-                if let Ok(value) = field.value() {
-                    offered.push((kind, value.into_owned()));
-                }
-            }
-        }
-        let mut sent: Vec<(ChallengeKind, String)> = Vec::new();
-        for (kind, header) in [
-            (ChallengeKind::Www, HeaderKind::Authorization),
-            (ChallengeKind::Proxy, HeaderKind::ProxyAuthorization),
-        ] {
-            for field in invite.request.headers().all(header) {
-                if let Ok(value) = field.value() {
-                    sent.push((kind, value.into_owned()));
-                }
-            }
-        }
+        let offered = challenges_in(response);
+        let sent = answers_in(&invite.request);
         let mut unauthorized = Unauthorized::new();
         for (kind, value) in &offered {
             unauthorized = unauthorized.challenge(*kind, value);

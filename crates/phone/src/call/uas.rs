@@ -13,7 +13,7 @@ use handset_sip::{Message, Method, StatusCode};
 use super::messages::{random_hex, sdp_of};
 use super::{
     Call, CallError, CallEvent, CallOutput, CallParams, CallState, Direction, EndReason,
-    UnacknowledgedOk, T1, T2,
+    UnacknowledgedOk, T2,
 };
 
 impl Call {
@@ -172,14 +172,7 @@ impl Call {
             self.their_invite = None;
         }
         if let Some(now) = now.filter(|_| (200..300).contains(&status)) {
-            // RFC 3261 §13.3.1.4: resend at T1, doubling up to T2, for 64·T1.
-            self.unacknowledged = Some(UnacknowledgedOk {
-                id: id.clone(),
-                response: response.clone(),
-                next: now + T1,
-                interval: T1,
-                give_up: now + T1 * 64,
-            });
+            self.unacknowledged = Some(UnacknowledgedOk::new(id.clone(), response.clone(), now));
         }
         self.outputs.push_back(CallOutput::Respond { id, response });
     }

@@ -59,6 +59,7 @@ mod algorithm;
 mod authorization;
 mod challenge;
 mod client;
+mod fields;
 mod nonce;
 mod params;
 mod response;
@@ -70,6 +71,7 @@ pub use challenge::{select, Challenge, ChallengeKind, Preference};
 pub use client::{
     AuthorizationHeader, ClientConfig, CredentialStore, Credentials, DigestClient, Unauthorized,
 };
+pub use fields::{answers_in, challenges_in};
 pub use params::Param;
 pub use response::DigestRequest;
 pub use server::{DigestServer, Refusal, ServerConfig, Verdict};

@@ -16,10 +16,9 @@ pub use config::{RegistrationConfig, UnregisterMode};
 pub use event::{FailureKind, RegistrationError, RegistrationEvent, RegistrationState};
 
 use crate::auth::{
-    AuthError, Authorization, AuthorizationHeader, ChallengeKind, DigestClient, DigestRequest,
+    challenges_in, AuthError, Authorization, AuthorizationHeader, DigestClient, DigestRequest,
     Unauthorized,
 };
-use crate::header::HeaderKind;
 use crate::message::Message;
 use crate::transaction::{
     Bytes, ClientTransaction, Delivery, Event, Kind, TransactionKey, Transport,
@@ -299,18 +298,7 @@ impl Registration {
         response: &Message,
         flight: Flight,
     ) -> Result<(), Failure> {
-        let headers = response.headers();
-        let mut offered: Vec<(ChallengeKind, String)> = Vec::new();
-        for (kind, header) in [
-            (ChallengeKind::Www, HeaderKind::WwwAuthenticate),
-            (ChallengeKind::Proxy, HeaderKind::ProxyAuthenticate),
-        ] {
-            for field in headers.all(header) {
-                if let Ok(value) = field.value() {
-                    offered.push((kind, value.into_owned()));
-                }
-            }
-        }
+        let offered = challenges_in(response);
         let mut unauthorized = Unauthorized::new();
         for (kind, value) in &offered {
             unauthorized = unauthorized.challenge(*kind, value);

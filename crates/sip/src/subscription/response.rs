@@ -4,9 +4,8 @@
 use std::time::Instant;
 
 use super::{Flight, Subscription, SubscriptionError, Timer};
-use crate::auth::{AuthError, ChallengeKind, Unauthorized};
+use crate::auth::{challenges_in, AuthError, Unauthorized};
 use crate::dialog::{Dialog, DialogError};
-use crate::header::HeaderKind;
 use crate::message::Message;
 
 impl Subscription {
@@ -67,18 +66,7 @@ impl Subscription {
         response: &Message,
         flight: &Flight,
     ) -> Result<(), Failure> {
-        let headers = response.headers();
-        let mut offered: Vec<(ChallengeKind, String)> = Vec::new();
-        for (kind, header) in [
-            (ChallengeKind::Www, HeaderKind::WwwAuthenticate),
-            (ChallengeKind::Proxy, HeaderKind::ProxyAuthenticate),
-        ] {
-            for field in headers.all(header) {
-                if let Ok(value) = field.value() {
-                    offered.push((kind, value.into_owned()));
-                }
-            }
-        }
+        let offered = challenges_in(response);
         let mut unauthorized = Unauthorized::new();
         for (kind, value) in &offered {
             unauthorized = unauthorized.challenge(*kind, value);

@@ -8,7 +8,7 @@ use rand::SeedableRng;
 
 use super::*;
 use crate::auth::{Credentials, DigestServer, ServerConfig, Verdict};
-use crate::header::{Contacts, Via};
+use crate::header::{Contacts, HeaderKind, Via};
 use crate::message::{response_to, MessageBuilder};
 use crate::method::Method;
 use crate::param::Param;

@@ -30,7 +30,7 @@ use handset_sdp::{MediaConfig, Negotiated, Negotiator};
 use handset_sip::account::RequestId;
 use handset_sip::auth::{Credentials, DigestClient};
 use handset_sip::dialog::Dialog;
-use handset_sip::header::{NameAddr, Transport as ViaTransport};
+use handset_sip::header::{HeaderKind, NameAddr, Transport as ViaTransport};
 use handset_sip::locate::Target;
 use handset_sip::transaction::TransactionKey;
 use handset_sip::uri::{Host, Uri};
@@ -65,6 +65,9 @@ pub struct CallParams {
     pub media: MediaConfig,
     /// Seeds tags, branches, Call-ID and keys.
     pub seed: u64,
+    /// More headers for the INVITE of a call we place (caller ID privacy: Privacy,
+    /// P-Preferred-Identity).
+    pub invite_headers: Vec<(HeaderKind, String)>,
 }
 
 /// The transport and sent-by of our Via.

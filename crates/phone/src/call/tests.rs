@@ -40,6 +40,7 @@ fn params(last_octet: u8, user: &str, seed: u64) -> CallParams {
         user_agent: Some("handset-test".into()),
         media,
         seed,
+        invite_headers: Vec::new(),
     }
 }
 

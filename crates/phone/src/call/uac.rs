@@ -62,7 +62,8 @@ impl Call {
                 HeaderKind::Contact,
                 NameAddr::new(call.params.contact.clone()),
             );
-        for (kind, value) in extra {
+        let privacy = call.params.invite_headers.clone();
+        for (kind, value) in privacy.into_iter().chain(extra) {
             invite.header(kind, value);
         }
         call.describe(&mut invite, true);

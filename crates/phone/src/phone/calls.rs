@@ -5,7 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use handset_sip::auth::Credentials;
-use handset_sip::header::{NameAddr, Transport as ViaTransport};
+use handset_sip::header::{HeaderKind, NameAddr, Transport as ViaTransport};
 use handset_sip::locate::TransportKind;
 use handset_sip::uri::{Host, SipUri, Uri};
 use rand::RngCore;
@@ -14,6 +14,7 @@ use super::{
     AccountEntry, CallEntry, CallHandle, MediaCommand, MediaStart, Phone, PhoneError, PhoneOutput,
     SipCommand,
 };
+use crate::account_settings::{HeaderUse, Identity};
 use crate::call::{
     Call, CallEvent, CallOutput, CallParams, CallState, Direction, EndReason, MediaAction, ViaSpec,
 };
@@ -28,6 +29,31 @@ fn host_of(addr: SocketAddr) -> Host {
         IpAddr::V4(ip) => Host::Ipv4(ip),
         IpAddr::V6(ip) => Host::Ipv6(ip),
     }
+}
+
+/// The From of our calls and the caller-ID headers of their INVITE: with "Send Anonymous"
+/// (P65) From is anonymous (RFC 3323) and Privacy says `id`, else `none`; the Privacy header
+/// (P2338) and P-Preferred-Identity with our real address (P2339, RFC 3325) are sent unless
+/// set to "No" (the "Default" of both sends them, as no special feature asks otherwise).
+fn caller_identity(identity: &Identity, aor: NameAddr) -> (NameAddr, Vec<(HeaderKind, String)>) {
+    let mut headers = Vec::new();
+    if identity.privacy_header != HeaderUse::Never {
+        let privacy = if identity.send_anonymous {
+            "id"
+        } else {
+            "none"
+        };
+        headers.push((HeaderKind::Privacy, privacy.to_owned()));
+    }
+    if identity.preferred_identity_header != HeaderUse::Never {
+        headers.push((HeaderKind::PPreferredIdentity, aor.to_string()));
+    }
+    if !identity.send_anonymous {
+        return (aor, headers);
+    }
+    let anonymous = SipUri::new(Host::Domain("anonymous.invalid".into())).with_user("anonymous");
+    let from = NameAddr::new(Uri::from(anonymous)).with_display_name("Anonymous");
+    (from, headers)
 }
 
 impl Phone {
@@ -54,6 +80,7 @@ impl Phone {
         if !identity.display_name.is_empty() {
             aor = aor.with_display_name(&identity.display_name);
         }
+        let (local_identity, invite_headers) = caller_identity(identity, aor);
         let mut contact = SipUri::new(host_of(local))
             .with_user(user)
             .with_port(local.port());
@@ -72,7 +99,7 @@ impl Phone {
             .then(|| Credentials::new(identity.auth_user(), &identity.password));
         Ok(CallParams {
             account: account.settings.account,
-            local: aor,
+            local: local_identity,
             contact: Uri::from(contact),
             via: ViaSpec {
                 transport: via_transport,
@@ -83,6 +110,7 @@ impl Phone {
             user_agent: self.settings.user_agent.clone(),
             media: account.settings.media.media_config(local.ip(), port),
             seed: self.rng.next_u64(),
+            invite_headers,
         })
     }
 

@@ -7,6 +7,7 @@ use handset_sip::StatusCode;
 
 use super::tests::{deliver, drain, origin, phone, settle, statuses, target};
 use super::*;
+use crate::account_settings::HeaderUse;
 use crate::call_log::{CallEnding, ReceivedEnding};
 use crate::forwarding::{ConditionalForward, ForwardMode, ForwardTarget, NoAnswerTimeout};
 
@@ -122,4 +123,61 @@ fn no_answer_forwarding_rings_first() {
             after_ringing: true
         })
     ));
+}
+
+fn invite_of(commands: &[SipCommand]) -> Message {
+    commands
+        .iter()
+        .find_map(|c| match c {
+            SipCommand::Send { request, .. } => Some(request.clone()),
+            _ => None,
+        })
+        .expect("an INVITE")
+}
+
+fn header(message: &Message, kind: HeaderKind) -> Option<String> {
+    message
+        .headers()
+        .get(kind)
+        .and_then(|h| h.value().ok().map(|v| v.into_owned()))
+}
+
+#[test]
+fn caller_id_privacy_follows_send_anonymous_and_the_header_settings() {
+    let now = origin();
+    let mut alice = phone(1, "alice");
+    alice.dial(now, None, "sip:bob@10.0.0.2").unwrap();
+    let invite = invite_of(&drain(&mut alice).sip);
+    assert!(header(&invite, HeaderKind::From)
+        .unwrap()
+        .contains("sip:alice@"));
+    assert_eq!(
+        header(&invite, HeaderKind::Privacy).as_deref(),
+        Some("none")
+    );
+    assert!(header(&invite, HeaderKind::PPreferredIdentity)
+        .unwrap()
+        .contains("sip:alice@"));
+
+    let mut settings = alice.accounts[&1].settings.clone();
+    settings.identity.send_anonymous = true;
+    alice.set_account(settings.clone());
+    alice.dial(now, None, "sip:bob@10.0.0.2").unwrap();
+    let invite = invite_of(&drain(&mut alice).sip);
+    let from = header(&invite, HeaderKind::From).unwrap();
+    assert!(from.contains("sip:anonymous@anonymous.invalid"), "{from}");
+    assert!(!from.contains("alice"), "{from}");
+    assert_eq!(header(&invite, HeaderKind::Privacy).as_deref(), Some("id"));
+    // The network still learns who calls (RFC 3325), the callee does not.
+    assert!(header(&invite, HeaderKind::PPreferredIdentity)
+        .unwrap()
+        .contains("sip:alice@"));
+
+    settings.identity.privacy_header = HeaderUse::Never;
+    settings.identity.preferred_identity_header = HeaderUse::Never;
+    alice.set_account(settings);
+    alice.dial(now, None, "sip:bob@10.0.0.2").unwrap();
+    let invite = invite_of(&drain(&mut alice).sip);
+    assert_eq!(header(&invite, HeaderKind::Privacy), None);
+    assert_eq!(header(&invite, HeaderKind::PPreferredIdentity), None);
 }

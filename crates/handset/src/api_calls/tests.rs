@@ -158,6 +158,10 @@ impl FakePhone {
                 log("list".into());
                 let _ = reply.send(self.calls.clone());
             }
+            Command::Redial(account, reply) | Command::Voicemail(account, reply) => {
+                log(format!("again {account:?}"));
+                let _ = reply.send(Err(CommandError::invalid("nothing was dialed yet")));
+            }
             Command::Dnd { account, on, reply } => {
                 log(format!("dnd {account:?} {on:?}"));
                 let dnd = on.unwrap_or(false);
@@ -624,4 +628,21 @@ async fn dnd_is_read_and_switched() {
         api.commands(),
         vec!["dnd None None", "dnd Some(1) Some(true)"]
     );
+}
+
+#[tokio::test]
+async fn redial_and_voicemail_pass_the_account_and_the_phones_refusal() {
+    let api = Harness::start(true).await;
+    let (status, body) = api
+        .send("POST", "/calls/redial", Some(r#"{"account": 2}"#))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"], "invalid");
+    let (status, _) = api.send("POST", "/calls/voicemail", None).await;
+    assert_eq!(status, 400);
+    let (status, _) = api
+        .send("POST", "/calls/voicemail", Some(r#"{"acount": 1}"#))
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(api.commands(), vec!["again Some(2)", "again None"]);
 }

@@ -1,5 +1,5 @@
-//! `handset accounts|dnd|forward|calllog`: the phone's accounts, Do Not Disturb, call
-//! forwarding and call history.
+//! `handset accounts|dnd|forward|calllog|redial|voicemail`: the phone's accounts, Do Not
+//! Disturb, call forwarding, call history, and the calls they lead to.
 
 use std::process::ExitCode;
 
@@ -9,12 +9,12 @@ use handset_phone::call_log::Direction;
 use serde::Serialize;
 
 use super::config::{change, finish};
-use crate::api_phone::DndRequest;
+use crate::api_phone::{AccountRequest, DndRequest};
 use crate::datadir::DataDir;
 use crate::edit::Edit;
 use crate::endpoints::Client;
 use crate::history::{database_path, CallHistory, HistoryQuery, StoredCall};
-use crate::phone_runtime::control::AccountDnd;
+use crate::phone_runtime::control::{AccountDnd, CallSummary};
 
 /// The phone-wide subcommands.
 #[derive(Debug, Subcommand, PartialEq, Eq)]
@@ -46,6 +46,18 @@ pub enum PhoneCommand {
         /// Seconds to ring before forwarding on no answer.
         #[arg(long, value_name = "S")]
         timeout: Option<u32>,
+    },
+    /// Call again what was last dialed.
+    Redial {
+        /// From this account's last dialed number (default: the last call placed).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..))]
+        account: Option<u8>,
+    },
+    /// Call the voicemail access number (P33).
+    Voicemail {
+        /// The account (default: the first one ready).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..))]
+        account: Option<u8>,
     },
     /// Show the call history (newest first).
     Calllog {
@@ -118,7 +130,19 @@ pub fn execute(dir: &DataDir, command: PhoneCommand) -> Result<ExitCode> {
             json,
             csv,
         } => calllog(dir, only, account, limit, json, csv),
+        PhoneCommand::Redial { account } => call_again(dir, "/calls/redial", account),
+        PhoneCommand::Voicemail { account } => call_again(dir, "/calls/voicemail", account),
     }
+}
+
+/// Places the call `path` (redial, voicemail) makes and prints it.
+fn call_again(dir: &DataDir, path: &str, account: Option<u8>) -> Result<ExitCode> {
+    let call: CallSummary = running(dir)?.post(path, &AccountRequest { account })?;
+    println!(
+        "calling call {} (account {}, {}): {}",
+        call.id, call.account, call.remote, call.state
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn running(dir: &DataDir) -> Result<Client> {

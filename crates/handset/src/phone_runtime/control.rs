@@ -144,6 +144,16 @@ pub enum Command {
     },
     /// The calls in progress.
     List(oneshot::Sender<Vec<CallSummary>>),
+    /// Call again what was last dialed (from `account`, default the account last dialed from).
+    Redial(
+        Option<u8>,
+        oneshot::Sender<Result<CallSummary, CommandError>>,
+    ),
+    /// Call the account's voicemail access number.
+    Voicemail(
+        Option<u8>,
+        oneshot::Sender<Result<CallSummary, CommandError>>,
+    ),
     /// Switch Do Not Disturb on or off (`Some`) for one account or all (`None`), or just read
     /// it; answers every account's state.
     Dnd {
@@ -266,6 +276,16 @@ impl PhoneHandle {
             reply,
         })
         .await?
+    }
+
+    /// Calls again what was last dialed.
+    pub async fn redial(&self, account: Option<u8>) -> Result<CallSummary, CommandError> {
+        self.ask(|reply| Command::Redial(account, reply)).await?
+    }
+
+    /// Calls the voicemail.
+    pub async fn voicemail(&self, account: Option<u8>) -> Result<CallSummary, CommandError> {
+        self.ask(|reply| Command::Voicemail(account, reply)).await?
     }
 
     /// The calls in progress.

@@ -266,12 +266,8 @@ impl PhoneTask {
                 target,
                 reply,
             } => {
-                let result = self
-                    .phone
-                    .dial(now, account, &target)
-                    .map_err(command_error)
-                    .and_then(|handle| self.summary(now, handle, None));
-                let _ = reply.send(result);
+                let result = self.phone.dial(now, account, &target);
+                let _ = reply.send(self.placed(now, result));
             }
             Command::Answer(call, reply) => {
                 let _ = reply.send(self.act(now, call, true, |phone, now, h| phone.answer(now, h)));
@@ -314,11 +310,30 @@ impl PhoneTask {
                     .and_then(|handle| self.summary(now, handle, None));
                 let _ = reply.send(result);
             }
+            Command::Redial(account, reply) => {
+                let result = self.phone.redial(now, account);
+                let _ = reply.send(self.placed(now, result));
+            }
+            Command::Voicemail(account, reply) => {
+                let result = self.phone.voicemail(now, account);
+                let _ = reply.send(self.placed(now, result));
+            }
             Command::List(reply) => {
                 let calls = self.phone.calls(now).into_iter().map(summary_of).collect();
                 let _ = reply.send(calls);
             }
         }
+    }
+
+    /// The summary of a call just placed, or why it was not.
+    fn placed(
+        &self,
+        now: Instant,
+        result: Result<u32, PhoneError>,
+    ) -> Result<CallSummary, CommandError> {
+        result
+            .map_err(command_error)
+            .and_then(|handle| self.summary(now, handle, None))
     }
 
     /// Switches DND (when `on` is given) and reports every account's state.

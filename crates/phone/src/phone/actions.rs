@@ -51,6 +51,9 @@ impl Phone {
         }
         .clone();
         let uri = self.request_uri(&account.settings.dialing, target, now)?;
+        self.last_dialed
+            .insert(account.settings.account, target.to_owned());
+        self.last_account = Some(account.settings.account);
         let destination = direct_target(&uri);
         let made = self.make_call(
             &account,
@@ -62,6 +65,45 @@ impl Phone {
             },
         )?;
         Ok(self.add_outgoing(now, made, &uri, target))
+    }
+
+    /// Calls again what was last dialed on `account` (default: the account last dialed from).
+    pub fn redial(&mut self, now: Instant, account: Option<u8>) -> Result<CallHandle, PhoneError> {
+        let account = account.or(self.last_account).unwrap_or(0);
+        let target = self
+            .last_dialed
+            .get(&account)
+            .cloned()
+            .ok_or_else(|| PhoneError::BadTarget("nothing was dialed yet to redial".into()))?;
+        self.dial(now, Some(account), &target)
+    }
+
+    /// Calls the account's voicemail ("Voice Mail Access Number", P33).
+    pub fn voicemail(
+        &mut self,
+        now: Instant,
+        account: Option<u8>,
+    ) -> Result<CallHandle, PhoneError> {
+        let number = match account {
+            Some(n) => self.accounts.get(&n),
+            None => self
+                .accounts
+                .values()
+                .find(|a| a.settings.enabled && a.local.is_some()),
+        }
+        .map(|a| {
+            (
+                a.settings.account,
+                a.settings.identity.voicemail_number.trim().to_owned(),
+            )
+        })
+        .filter(|(_, number)| !number.is_empty());
+        let Some((account, number)) = number else {
+            return Err(PhoneError::BadTarget(
+                "the account has no voicemail access number".into(),
+            ));
+        };
+        self.dial(now, Some(account), &number)
     }
 
     /// The Request-URI for what the user asked to call.

@@ -181,3 +181,32 @@ fn caller_id_privacy_follows_send_anonymous_and_the_header_settings() {
     assert_eq!(header(&invite, HeaderKind::Privacy), None);
     assert_eq!(header(&invite, HeaderKind::PPreferredIdentity), None);
 }
+
+#[test]
+fn redial_calls_the_last_target_and_voicemail_the_access_number() {
+    let now = origin();
+    let mut alice = phone(1, "alice");
+    assert!(matches!(
+        alice.redial(now, None),
+        Err(PhoneError::BadTarget(_))
+    ));
+    assert!(matches!(
+        alice.voicemail(now, None),
+        Err(PhoneError::BadTarget(_))
+    ));
+    let first = alice.dial(now, None, "sip:bob@10.0.0.2").unwrap();
+    alice.hang_up(now, first).unwrap();
+    drain(&mut alice);
+    alice.redial(now, None).unwrap();
+    let invite = invite_of(&drain(&mut alice).sip);
+    assert_eq!(
+        invite.request_uri().unwrap().to_string(),
+        "sip:bob@10.0.0.2"
+    );
+    let mut settings = alice.accounts[&1].settings.clone();
+    settings.identity.voicemail_number = "sip:vm@10.0.0.9".into();
+    alice.set_account(settings);
+    alice.voicemail(now, None).unwrap();
+    let invite = invite_of(&drain(&mut alice).sip);
+    assert_eq!(invite.request_uri().unwrap().to_string(), "sip:vm@10.0.0.9");
+}

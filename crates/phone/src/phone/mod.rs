@@ -280,6 +280,10 @@ pub struct Phone {
     dnd: BTreeMap<u8, bool>,
     /// The local time of day, for time-based forwarding.
     time_of_day: crate::forwarding::TimeOfDay,
+    /// What was dialed last, per account (for redial).
+    last_dialed: BTreeMap<u8, String>,
+    /// The account dialed from last.
+    last_account: Option<u8>,
 }
 
 impl Phone {
@@ -300,6 +304,8 @@ impl Phone {
             outputs: VecDeque::new(),
             dnd: BTreeMap::new(),
             time_of_day: crate::forwarding::TimeOfDay::MIDNIGHT,
+            last_dialed: BTreeMap::new(),
+            last_account: None,
         }
     }
 

@@ -131,8 +131,10 @@ impl CallsMedia {
             .ports
             .bind_at(start.local_ip, start.local_port, start.negotiated.rtcp_mux)
             .map_err(|e| e.to_string())?;
-        let session =
-            MediaSession::new(config, rand::random(), Instant::now()).map_err(|e| e.to_string())?;
+        let now = Instant::now();
+        let mut session =
+            MediaSession::new(config, rand::random(), now).map_err(|e| e.to_string())?;
+        session.set_keepalive(start.settings.rtp_keepalive, now);
         let mut spec =
             CallSpec::new(Box::new(session), sockets, self.rate).with_source(self.source()?);
         if let Some(path) = &self.audio.output {

@@ -254,6 +254,10 @@ fn payload_types(r: &Reader<'_>) -> Result<PayloadTypeSettings, SettingsError> {
     Ok(types)
 }
 
+/// How long without RTP out before a keep-alive goes: well inside the 30 s many NATs keep an
+/// idle UDP binding.
+const RTP_KEEPALIVE_INTERVAL: Duration = Duration::from_secs(15);
+
 /// The session side: jitter buffer, symmetric RTP, source filter, RTP timeout.
 fn session(r: &Reader<'_>) -> Result<MediaSettings, SettingsError> {
     let name = |alias: &str| r.account_name(alias);
@@ -298,6 +302,18 @@ fn session(r: &Reader<'_>) -> Result<MediaSettings, SettingsError> {
         )?,
         // 0 turns the check off.
         rtp_timeout: (timeout > 0).then(|| Duration::from_secs(timeout as u64)),
+        rtp_keepalive: r
+            .code(
+                &name("rtp.keepalivemethod"),
+                true,
+                "0 (RTP version 1) or 1 (no)",
+                |c| match c {
+                    0 => Some(true),
+                    1 => Some(false),
+                    _ => None,
+                },
+            )?
+            .then_some(RTP_KEEPALIVE_INTERVAL),
         cname: String::new(),
     })
 }

@@ -574,3 +574,21 @@ fn account_numbers_outside_one_to_sixteen_are_refused() {
     );
     assert!(store.read(16).is_ok());
 }
+
+#[test]
+fn rtp_keep_alive_method_maps() {
+    let media = |store: &Store| {
+        read_ok(store, 1)
+            .media
+            .media_settings(16_000, Duration::from_millis(20), "x")
+    };
+    // The vendor default is "RTP version 1".
+    assert_eq!(
+        media(&Store::fresh()).rtp_keepalive,
+        Some(Duration::from_secs(15))
+    );
+    let off = Store::fresh().with("account.1.rtp.keepalivemethod", "1");
+    assert_eq!(media(&off).rtp_keepalive, None);
+    let error = error_for("account.1.rtp.keepalivemethod", "7");
+    assert_names(&error, "account.1.rtp.keepalivemethod", "7");
+}

@@ -29,6 +29,9 @@ pub struct MediaSettings {
     pub rtp_filter: RtpFilter,
     /// Hang up after this long without RTP ("RTP Timeout"); `None` never.
     pub rtp_timeout: Option<Duration>,
+    /// Send an RTP keep-alive after this long without RTP out, as on hold ("RTP Keep-Alive
+    /// Method" set to RTP version 1); `None` never.
+    pub rtp_keepalive: Option<Duration>,
     /// The RTCP CNAME.
     pub cname: String,
 }

@@ -16,6 +16,7 @@ fn settings() -> MediaSettings {
         symmetric_rtp: false,
         rtp_filter: RtpFilter::None,
         rtp_timeout: None,
+        rtp_keepalive: None,
         cname: "test@handset".into(),
     }
 }

@@ -483,6 +483,7 @@ fn sip_call(args: &Args, target: &str) -> anyhow::Result<SessionStats> {
         symmetric_rtp: false,
         rtp_filter: RtpFilter::None,
         rtp_timeout: None,
+        rtp_keepalive: None,
         cname: format!("media-peer@{}", bind.ip()),
     };
     let mut config = media_setup::session_config(&negotiated, &settings)?;

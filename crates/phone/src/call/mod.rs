@@ -184,9 +184,9 @@ pub enum CallEvent {
     Ended(EndReason),
 }
 
-/// Something the owner has to do.
+/// A SIP command for the account's task.
 #[derive(Debug, Clone)]
-pub enum CallOutput {
+pub enum SipCommand {
     /// Send a request through a client transaction (`Account::send_request`); `to` is the
     /// address to use instead of the account's server.
     Send {
@@ -209,6 +209,13 @@ pub enum CallOutput {
         /// The response.
         response: MessageBuilder,
     },
+}
+
+/// Something the owner has to do.
+#[derive(Debug, Clone)]
+pub enum CallOutput {
+    /// SIP to send or answer through the call's account.
+    Sip(SipCommand),
     /// Media to start, change or stop.
     Media(MediaAction),
     /// Something happened.

@@ -14,7 +14,7 @@ use handset_sip::transaction::TransactionKey;
 use handset_sip::uri::Uri;
 use handset_sip::{Message, Method, StatusCode};
 
-use super::{Call, CallError, CallEvent, CallOutput, CallParams, CallState};
+use super::{Call, CallError, CallEvent, CallOutput, CallParams, CallState, SipCommand};
 
 /// The event package of a REFER's implicit subscription.
 const REFER_EVENT: &str = "refer";
@@ -71,10 +71,10 @@ impl Call {
         let request = request.build()?;
         let key = TransactionKey::of_sent_request(&request)?;
         self.refer_out = Some(OutgoingRefer { key });
-        self.outputs.push_back(CallOutput::Send {
+        self.outputs.push_back(CallOutput::Sip(SipCommand::Send {
             request,
             to: self.route_to,
-        });
+        }));
         Ok(())
     }
 
@@ -152,10 +152,10 @@ impl Call {
         if last {
             self.refer_in = false;
         }
-        self.outputs.push_back(CallOutput::Send {
+        self.outputs.push_back(CallOutput::Sip(SipCommand::Send {
             request,
             to: self.route_to,
-        });
+        }));
         Ok(())
     }
 
@@ -238,7 +238,8 @@ impl Call {
             return;
         };
         self.refer_in = true;
-        self.outputs.push_back(CallOutput::Respond { id, response });
+        self.outputs
+            .push_back(CallOutput::Sip(SipCommand::Respond { id, response }));
         self.push_event(CallEvent::TransferRequested(Box::new(target)));
     }
 

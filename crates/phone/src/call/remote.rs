@@ -11,7 +11,9 @@ use handset_sip::message::response_to;
 use handset_sip::{Message, Method, StatusCode};
 
 use super::messages::sdp_of;
-use super::{Call, CallEvent, CallOutput, CallState, Direction, EndReason, UnacknowledgedOk};
+use super::{
+    Call, CallEvent, CallOutput, CallState, Direction, EndReason, SipCommand, UnacknowledgedOk,
+};
 
 impl Call {
     /// A request in this call (see [`Call::owns`]); `id` answers it.
@@ -71,7 +73,8 @@ impl Call {
             };
             if let Ok(mut response) = response_to(request, code, None) {
                 response.header(HeaderKind::RetryAfter, 1);
-                self.outputs.push_back(CallOutput::Respond { id, response });
+                self.outputs
+                    .push_back(CallOutput::Sip(SipCommand::Respond { id, response }));
             }
             return;
         }
@@ -111,7 +114,8 @@ impl Call {
         if method == Method::Invite {
             self.unacknowledged = Some(UnacknowledgedOk::new(id.clone(), response.clone(), now));
         }
-        self.outputs.push_back(CallOutput::Respond { id, response });
+        self.outputs
+            .push_back(CallOutput::Sip(SipCommand::Respond { id, response }));
     }
 
     /// Whether the peer's latest offer holds us, reported when it changes.

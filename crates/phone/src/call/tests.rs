@@ -65,9 +65,9 @@ pub(super) fn drain(call: &mut Call) -> Drained {
     let mut out = Drained::default();
     while let Some(output) = call.poll_output() {
         match output {
-            CallOutput::Send { request, to } => out.sent.push((request, to)),
-            CallOutput::SendAck { request, .. } => out.acks.push(request),
-            CallOutput::Respond { id, response } => {
+            CallOutput::Sip(SipCommand::Send { request, to }) => out.sent.push((request, to)),
+            CallOutput::Sip(SipCommand::SendAck { request, .. }) => out.acks.push(request),
+            CallOutput::Sip(SipCommand::Respond { id, response }) => {
                 out.responses.push((id, response.build().unwrap()))
             }
             CallOutput::Media(action) => out.media.push(action),

@@ -14,7 +14,7 @@ use handset_sip::{Message, MessageBuilder, Method};
 use super::messages::{direct_target, random_hex, sdp_of};
 use super::{
     Call, CallError, CallEvent, CallOutput, CallParams, CallState, Direction, EndReason,
-    PendingInvite, MAX_REDIRECTS,
+    PendingInvite, SipCommand, MAX_REDIRECTS,
 };
 
 impl Call {
@@ -90,7 +90,8 @@ impl Call {
             cancelled: false,
             hold,
         });
-        self.outputs.push_back(CallOutput::Send { request, to });
+        self.outputs
+            .push_back(CallOutput::Sip(SipCommand::Send { request, to }));
         Ok(())
     }
 
@@ -135,10 +136,10 @@ impl Call {
         invite.cancel_when_possible = false;
         if let Ok(cancel) = cancel_for(&invite.request) {
             let to = invite.to;
-            self.outputs.push_back(CallOutput::Send {
+            self.outputs.push_back(CallOutput::Sip(SipCommand::Send {
                 request: cancel,
                 to,
-            });
+            }));
         }
     }
 
@@ -460,10 +461,10 @@ impl Call {
             ack.header(HeaderKind::UserAgent, agent);
         }
         if let Ok(request) = ack.build() {
-            self.outputs.push_back(CallOutput::SendAck {
+            self.outputs.push_back(CallOutput::Sip(SipCommand::SendAck {
                 request,
                 to: self.route_to,
-            });
+            }));
         }
     }
 
@@ -532,10 +533,10 @@ impl Call {
             request.body(&handset_sip::header::MediaType::new(main, sub), bytes);
         }
         let request = request.build()?;
-        self.outputs.push_back(CallOutput::Send {
+        self.outputs.push_back(CallOutput::Sip(SipCommand::Send {
             request,
             to: self.route_to,
-        });
+        }));
         Ok(())
     }
 

@@ -13,7 +13,7 @@ use handset_sip::{Message, Method, StatusCode};
 use super::messages::{random_hex, sdp_of};
 use super::{
     Call, CallError, CallEvent, CallOutput, CallParams, CallState, Direction, EndReason,
-    UnacknowledgedOk, T2,
+    SipCommand, UnacknowledgedOk, T2,
 };
 
 impl Call {
@@ -134,7 +134,8 @@ impl Call {
             response.header(HeaderKind::Diversion, diversion);
         }
         self.describe(&mut response, false);
-        self.outputs.push_back(CallOutput::Respond { id, response });
+        self.outputs
+            .push_back(CallOutput::Sip(SipCommand::Respond { id, response }));
         self.end(EndReason::Rejected(302));
         Ok(())
     }
@@ -174,7 +175,8 @@ impl Call {
         if let Some(now) = now.filter(|_| (200..300).contains(&status)) {
             self.unacknowledged = Some(UnacknowledgedOk::new(id.clone(), response.clone(), now));
         }
-        self.outputs.push_back(CallOutput::Respond { id, response });
+        self.outputs
+            .push_back(CallOutput::Sip(SipCommand::Respond { id, response }));
     }
 
     /// Resends the 2xx when due; ends the call when the ACK never came.
@@ -191,7 +193,8 @@ impl Call {
             ok.interval = (ok.interval * 2).min(T2);
             ok.next = now + ok.interval;
             let (id, response) = (ok.id.clone(), ok.response.clone());
-            self.outputs.push_back(CallOutput::Respond { id, response });
+            self.outputs
+                .push_back(CallOutput::Sip(SipCommand::Respond { id, response }));
         }
     }
 
@@ -230,7 +233,7 @@ impl Call {
         if let Ok(mut ok) = response_to(cancel, StatusCode::OK, None) {
             ok.with_to_tag(&self.local_tag);
             self.outputs
-                .push_back(CallOutput::Respond { id, response: ok });
+                .push_back(CallOutput::Sip(SipCommand::Respond { id, response: ok }));
         }
         if self.state == CallState::Ringing {
             self.respond_to_invite(487, None, None);
@@ -247,7 +250,8 @@ impl Call {
             if request.method() == Some(&Method::Options) {
                 self.describe(&mut response, false);
             }
-            self.outputs.push_back(CallOutput::Respond { id, response });
+            self.outputs
+                .push_back(CallOutput::Sip(SipCommand::Respond { id, response }));
         }
     }
 }

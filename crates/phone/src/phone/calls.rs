@@ -12,7 +12,6 @@ use rand::RngCore;
 
 use super::{
     AccountEntry, CallEntry, CallHandle, MediaCommand, MediaStart, Phone, PhoneError, PhoneOutput,
-    SipCommand,
 };
 use crate::account_settings::{HeaderUse, Identity};
 use crate::call::{
@@ -228,18 +227,9 @@ impl Phone {
             };
             let account = entry.call.account();
             match output {
-                CallOutput::Send { request, to } => self.outputs.push_back(PhoneOutput::Sip {
-                    account,
-                    command: SipCommand::Send { request, to },
-                }),
-                CallOutput::SendAck { request, to } => self.outputs.push_back(PhoneOutput::Sip {
-                    account,
-                    command: SipCommand::SendAck { request, to },
-                }),
-                CallOutput::Respond { id, response } => self.outputs.push_back(PhoneOutput::Sip {
-                    account,
-                    command: SipCommand::Respond { id, response },
-                }),
+                CallOutput::Sip(command) => self
+                    .outputs
+                    .push_back(PhoneOutput::Sip { account, command }),
                 CallOutput::Media(action) => self.media(handle, action),
                 CallOutput::Event(event) => self.call_event(now, handle, event),
             }

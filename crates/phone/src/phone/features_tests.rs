@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use handset_sip::header::HeaderKind;
-use handset_sip::StatusCode;
+use handset_sip::{Message, StatusCode};
 
 use super::tests::{deliver, drain, origin, phone, settle, statuses, target};
 use super::*;

@@ -28,14 +28,13 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use handset_sdp::Negotiated;
-use handset_sip::account::RequestId;
-use handset_sip::locate::{Target, TransportKind};
-use handset_sip::{Message, MessageBuilder};
+use handset_sip::locate::TransportKind;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
 use crate::account_settings::CallSettings;
 use crate::call::Call;
+pub use crate::call::SipCommand;
 use crate::call_log::CallOutcome;
 use crate::events::{CallInfo, PhoneEvent};
 use crate::media_setup::MediaSettings;
@@ -58,32 +57,6 @@ pub struct PhoneSettings {
     pub audio_rate: u32,
     /// The media tick.
     pub frame: Duration,
-}
-
-/// A SIP command for an account's task.
-#[derive(Debug, Clone)]
-pub enum SipCommand {
-    /// `Account::send_request`.
-    Send {
-        /// The request.
-        request: Message,
-        /// Where, when not the account's server.
-        to: Option<Target>,
-    },
-    /// `Account::send_stateless` (the ACK for a 2xx).
-    SendAck {
-        /// The ACK.
-        request: Message,
-        /// Where, when not the account's server.
-        to: Option<Target>,
-    },
-    /// `Account::respond`.
-    Respond {
-        /// The request answered.
-        id: RequestId,
-        /// The response.
-        response: MessageBuilder,
-    },
 }
 
 /// A media command for one call.

@@ -122,12 +122,17 @@ impl PhoneLink {
         });
     }
 
-    /// Hands a command to account `account`'s task; `false` when it is not running.
-    pub fn command(&self, account: u8, command: SipCommand) -> bool {
-        self.accounts
+    /// Hands a command to account `account`'s task; gives it back when that task is not
+    /// running.
+    pub fn command(&self, account: u8, command: SipCommand) -> Result<(), Box<SipCommand>> {
+        let sender = self
+            .accounts
             .lock()
             .ok()
-            .and_then(|accounts| accounts.get(&account).cloned())
-            .is_some_and(|sender| sender.send(command).is_ok())
+            .and_then(|accounts| accounts.get(&account).cloned());
+        match sender {
+            Some(sender) => sender.send(command).map_err(|unsent| Box::new(unsent.0)),
+            None => Err(Box::new(command)),
+        }
     }
 }

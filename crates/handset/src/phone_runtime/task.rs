@@ -10,6 +10,7 @@ use handset_phone::call::{CallState, Direction};
 use handset_phone::call_log::{record_for, CallLogPolicy, CallOutcome};
 use handset_phone::forwarding::TimeOfDay;
 use handset_phone::phone::{CallView, Phone, PhoneError, PhoneOutput, PhoneSettings, SipCommand};
+use handset_sip::transaction::TransactionKey;
 use tokio::sync::mpsc::{Receiver, UnboundedReceiver};
 use tokio::sync::oneshot;
 
@@ -198,15 +199,12 @@ impl PhoneTask {
         while let Some(output) = self.phone.poll_output() {
             match output {
                 PhoneOutput::Sip { account, command } => {
-                    let key = match &command {
-                        SipCommand::Send { request, .. } => {
-                            handset_sip::transaction::TransactionKey::of_sent_request(request).ok()
-                        }
-                        _ => None,
+                    let Err(unsent) = self.shared.phone_link.command(account, command) else {
+                        continue;
                     };
-                    if !self.shared.phone_link.command(account, command) {
-                        tracing::warn!(account, "account not running: request dropped");
-                        if let Some(key) = key {
+                    tracing::warn!(account, "account not running: request dropped");
+                    if let SipCommand::Send { request, .. } = *unsent {
+                        if let Ok(key) = TransactionKey::of_sent_request(&request) {
                             self.phone
                                 .handle_request_failed(Instant::now(), account, &key);
                         }

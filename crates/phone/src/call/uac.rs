@@ -154,8 +154,8 @@ impl Call {
         match status {
             100 if invite.cancel_when_possible => self.send_cancel(),
             100 => {}
-            101..=199 => self.on_provisional(&invite, response, status),
-            200..=299 => self.on_success(now, &invite, response),
+            101..=199 => self.on_provisional(&invite, response),
+            200..=299 => self.on_success(&invite, response),
             _ => {
                 self.invite = None;
                 self.on_failure(now, &invite, response, status);
@@ -163,7 +163,7 @@ impl Call {
         }
     }
 
-    fn on_provisional(&mut self, invite: &PendingInvite, response: &Message, status: u16) {
+    fn on_provisional(&mut self, invite: &PendingInvite, response: &Message) {
         if invite.cancel_when_possible {
             self.send_cancel();
             return;
@@ -197,14 +197,12 @@ impl Call {
         }
         if self.state == CallState::Calling || early_media {
             self.state = CallState::Alerting;
-            let _ = status;
             self.outputs
                 .push_back(CallOutput::Event(CallEvent::RemoteRinging { early_media }));
         }
     }
 
-    fn on_success(&mut self, now: Instant, invite: &PendingInvite, response: &Message) {
-        let _ = now;
+    fn on_success(&mut self, invite: &PendingInvite, response: &Message) {
         // The dialog of this 2xx (a fork may answer with another To tag than the 180).
         let same_dialog = self
             .dialog

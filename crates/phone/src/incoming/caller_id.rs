@@ -52,7 +52,7 @@ struct Identity {
 
 /// Works out the caller from the headers as "Caller ID Display" (P2324) says. A header that
 /// does not parse is passed over for the next source.
-pub(super) fn caller_id(headers: &IncomingHeaders, display: CallerIdDisplay) -> CallerId {
+pub fn caller_id(headers: &IncomingHeaders, display: CallerIdDisplay) -> CallerId {
     let from = headers.from.as_deref().and_then(|v| identity(v, false));
     let asserted = first_identity(&headers.asserted_identity, false);
     let remote_party = first_identity(&headers.remote_party_id, true);

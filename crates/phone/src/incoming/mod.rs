@@ -23,7 +23,7 @@ mod headers;
 mod pattern;
 mod settings;
 
-pub use caller_id::{CallerId, IdentitySource};
+pub use caller_id::{caller_id, CallerId, IdentitySource};
 pub use decision::{
     decide, Incoming, IncomingDecision, LineState, RejectReason, ANONYMITY_DISALLOWED, BUSY_HERE,
 };

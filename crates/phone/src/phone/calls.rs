@@ -21,6 +21,17 @@ use crate::call_log::{
     CallEnding, CallOutcome, Conversation, HungUpBy, PlacedEnding, ReceivedEnding,
 };
 use crate::events::{AccountRef, CallDirection, CallInfo, Party, PhoneEvent};
+use crate::incoming::CallerId;
+
+/// The caller as the events name it: the number the caller ID shows (empty when hidden).
+impl From<CallerId> for Party {
+    fn from(caller: CallerId) -> Self {
+        Self {
+            number: caller.number.unwrap_or_default(),
+            display_name: caller.name,
+        }
+    }
+}
 
 /// The host of an address, as a URI host.
 fn host_of(addr: SocketAddr) -> Host {

@@ -123,10 +123,7 @@ impl Phone {
             &entry.settings.incoming,
             line,
         );
-        let remote = Party {
-            number: incoming.caller.number.clone().unwrap_or_default(),
-            display_name: incoming.caller.name.clone(),
-        };
+        let remote = Party::from(incoming.caller.clone());
         let call_id = invite.headers().call_id().unwrap_or_default().to_owned();
         let info = self.call_info(account, &call_id, Direction::Incoming, remote);
         let forwarding = self.forwarding_for(account);

@@ -20,7 +20,7 @@ use crate::call::{
     direct_target, Call, CallEvent, CallState, Direction, EndReason, TransferTarget,
 };
 use crate::events::{Party, PhoneEvent};
-use crate::incoming::{decide, IncomingHeaders, LineState};
+use crate::incoming::{caller_id, IncomingHeaders};
 
 /// A transfer of one of our calls, waiting for its outcome.
 #[derive(Debug, Clone)]
@@ -414,16 +414,11 @@ impl Phone {
             Ok(made) => made,
             Err(status) => return self.answer_plainly(account, id, invite, status),
         };
-        let caller = decide(
+        let caller = caller_id(
             &IncomingHeaders::from_message(invite),
-            &entry.settings.incoming,
-            LineState::InCall,
-        )
-        .caller;
-        let remote = Party {
-            number: caller.number.unwrap_or_default(),
-            display_name: caller.name,
-        };
+            entry.settings.incoming.caller_id_display,
+        );
+        let remote = Party::from(caller);
         let info = self.call_info(account, call.call_id(), Direction::Incoming, remote);
         self.outputs
             .push_back(PhoneOutput::Event(PhoneEvent::IncomingCall {
